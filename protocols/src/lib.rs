@@ -1,0 +1,4 @@
+//! Protocols: one readable module per protocol, each a pure state machine
+//! over the `sim_core::Protocol` API, with its invariants and bug variants.
+
+pub mod kv;

@@ -1,0 +1,154 @@
+//! The trace: every event of a run, and the trace hash over them.
+//!
+//! Every event is hashed (with [`StableHasher`]) whatever the trace level, so
+//! the hash is the same in `Full` and `HashOnly` runs; `Full` also keeps each
+//! event with a printable description for reports and replays. Deliveries
+//! name the send they answer (`cause`), so Lamport and vector timestamps can
+//! be derived afterwards.
+
+use crate::hash::StableHasher;
+use crate::ids::Actor;
+use crate::time::Time;
+use serde::{Deserialize, Serialize};
+use std::hash::Hasher;
+
+/// How much of the trace a run keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TraceLevel {
+    /// Keep every event with its description.
+    Full,
+    /// Keep only the hash (fuzzing: the hot path stays cheap).
+    HashOnly,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TraceKind {
+    /// A node sent a message (or a client a request, or a node a reply).
+    Send,
+    Deliver,
+    /// Lost: by the link, a partition, a crashed receiver or a full link.
+    Drop,
+    /// The link delivers one more copy.
+    Duplicate,
+    Timer,
+    Crash,
+    Recover,
+    Fault,
+    Persist,
+    /// A client starts an operation.
+    Invoke,
+    /// A client finishes an operation (ok, fail or info).
+    Complete,
+    Note,
+    Violation,
+    Panic,
+}
+
+impl TraceKind {
+    fn tag(self) -> u64 {
+        self as u64
+    }
+}
+
+/// One event of a full trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceEvent {
+    /// Position in the trace (also the id that `cause` refers to).
+    pub index: u64,
+    pub time: Time,
+    pub kind: TraceKind,
+    /// Who acted (the sender for a send, the receiver for a delivery).
+    pub actor: Actor,
+    /// The other party, if any (the receiver of a send, the sender of a delivery).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<Actor>,
+    /// The send event this delivery, drop or duplicate answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<u64>,
+    pub detail: String,
+}
+
+/// Records events: hashes all of them; keeps them when the level is `Full`.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    level: TraceLevel,
+    hasher: StableHasher,
+    next_index: u64,
+    events: Vec<TraceEvent>,
+}
+
+fn actor_word(a: Actor) -> u64 {
+    match a {
+        Actor::Node(n) => n.0 as u64,
+        Actor::Client(c) => (1 << 32) | c.0 as u64,
+        Actor::World => 2 << 32,
+    }
+}
+
+impl Trace {
+    pub fn new(level: TraceLevel) -> Self {
+        Trace { level, hasher: StableHasher::new(), next_index: 0, events: Vec::new() }
+    }
+
+    pub fn level(&self) -> TraceLevel {
+        self.level
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.level == TraceLevel::Full
+    }
+
+    /// Records one event and returns its index. `payload` is the stable hash
+    /// of what the event carries (message, timer, fault, ...); `detail` is only
+    /// called for full traces.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &mut self,
+        time: Time,
+        kind: TraceKind,
+        actor: Actor,
+        peer: Option<Actor>,
+        cause: Option<u64>,
+        payload: u64,
+        detail: impl FnOnce() -> String,
+    ) -> u64 {
+        let index = self.next_index;
+        self.next_index += 1;
+        let h = &mut self.hasher;
+        h.add_word(kind.tag());
+        h.add_word(time);
+        h.add_word(actor_word(actor));
+        h.add_word(peer.map_or(u64::MAX, actor_word));
+        h.add_word(cause.unwrap_or(u64::MAX));
+        h.add_word(payload);
+        if self.level == TraceLevel::Full {
+            self.events.push(TraceEvent { index, time, kind, actor, peer, cause, detail: detail() });
+        }
+        index
+    }
+
+    /// The trace hash so far.
+    pub fn hash(&self) -> u64 {
+        self.hasher.finish()
+    }
+
+    /// How many events were recorded.
+    pub fn len(&self) -> u64 {
+        self.next_index
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.next_index == 0
+    }
+
+    pub fn events(&self) -> &[TraceEvent] {
+        &self.events
+    }
+
+    pub fn into_events(self) -> Vec<TraceEvent> {
+        self.events
+    }
+}
