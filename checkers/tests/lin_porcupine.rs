@@ -26,7 +26,12 @@ fn every_manifest_history_gets_its_expected_verdict() {
         assert_eq!(format, want_format, "{path}: format detection");
         let parsed = formats::parse(&bytes, format).unwrap_or_else(|e| panic!("{path}: {e}"));
         let options = CheckOptions::default().with_fail(format.fail_meaning());
+        let started = std::time::Instant::now();
         let report = format.default_model().check(&parsed.history, &options).unwrap();
+        let took = started.elapsed();
+        if took.as_millis() >= 20 {
+            eprintln!("{path}: {took:?} ({} steps)", report.steps);
+        }
         judged += 1;
         if report.linearizable() != Some(expected) {
             failures.push(format!("{path}: expected {expected}, got {:?}", report.verdict));

@@ -1,4 +1,6 @@
 //! Protocols: one readable module per protocol, each a pure state machine
 //! over the `sim_core::Protocol` API, with its invariants and bug variants.
 
+pub mod echo;
 pub mod kv;
+pub mod raft;

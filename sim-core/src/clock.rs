@@ -24,14 +24,27 @@ impl ClockModel {
     }
 
     /// The local reading at global time `t` (never below 0).
+    #[inline]
     pub fn local(&self, t: Time) -> Time {
+        if self.drift_ppm == 0 {
+            // The common case, kept free of 128-bit division.
+            return if self.offset_ns >= 0 {
+                t.saturating_add(self.offset_ns as u64)
+            } else {
+                t.saturating_sub(self.offset_ns.unsigned_abs())
+            };
+        }
         let t = t as i128;
         let local = t + self.offset_ns as i128 + t * self.drift_ppm as i128 / MILLION;
         local.clamp(0, u64::MAX as i128) as Time
     }
 
     /// How much global time passes while the local clock advances `local_ns`.
+    #[inline]
     pub fn global_span(&self, local_ns: Time) -> Time {
+        if self.drift_ppm == 0 {
+            return local_ns;
+        }
         let span = local_ns as i128 * MILLION / (MILLION + self.drift_ppm as i128);
         span.clamp(0, u64::MAX as i128) as Time
     }

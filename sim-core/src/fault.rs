@@ -76,8 +76,9 @@ impl Fault {
     }
 }
 
+// No `deny_unknown_fields` here: serde cannot combine it with `flatten`;
+// the flattened `Fault` rejects unknown fields itself.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ScheduledFault {
     pub at_ns: Time,
     #[serde(flatten)]
@@ -135,5 +136,7 @@ mod tests {
         assert_eq!(back, s);
         assert!(s.validate(2).unwrap_err().contains("faults[0]"));
         assert!(s.validate(3).is_ok());
+        let bad: Result<FaultSchedule, _> = serde_json::from_str(r#"[{"at_ns":1,"fault":"crash","node":1,"colour":2}]"#);
+        assert!(bad.unwrap_err().to_string().contains("colour"));
     }
 }

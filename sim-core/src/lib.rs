@@ -25,6 +25,7 @@ pub mod link;
 pub mod nemesis;
 pub mod queue;
 pub mod sim;
+pub mod testing;
 pub mod trace;
 pub mod workload;
 pub mod world;

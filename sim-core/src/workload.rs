@@ -36,8 +36,9 @@ impl<P: Protocol> Workload<P> for NoClients {
     fn start(&mut self, _ctx: &mut ClientCtx<'_, P>) {}
     fn on_response(&mut self, _: ClientId, _: NodeId, _: P::Response, _: &mut ClientCtx<'_, P>) {}
     fn on_timer(&mut self, _: ClientId, _: u64, _: &mut ClientCtx<'_, P>) {}
+    /// Never "done": without clients a run ends by its time limit or quiescence.
     fn is_done(&self) -> bool {
-        true
+        false
     }
 }
 

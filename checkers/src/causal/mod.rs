@@ -20,6 +20,7 @@ pub mod convergence;
 pub mod ops;
 pub mod report;
 pub mod sessions;
+pub mod synthetic;
 pub mod write_index;
 
 pub use convergence::{check_convergence, ConvergenceReport, Divergence};

@@ -27,13 +27,20 @@ fn parse_line(line: &str) -> Result<Event, String> {
     let rest = line
         .strip_prefix(PREFIX)
         .ok_or_else(|| format!("expected a line starting with `{PREFIX}`"))?;
-    let mut fields = rest.trim().splitn(4, |c: char| c == '\t' || c == ' ');
-    let mut next = |what: &str| {
-        fields
-            .next()
-            .map(str::trim)
-            .filter(|f| !f.is_empty())
-            .ok_or_else(|| format!("missing {what} (truncated line?)"))
+    // Three single-word fields, then the value (which may contain a space:
+    // `[1 2]`); separators are runs of tabs or spaces.
+    let mut rest = rest.trim();
+    let mut next = |what: &str| -> Result<&str, String> {
+        if rest.is_empty() {
+            return Err(format!("missing {what} (truncated line?)"));
+        }
+        if what == "value" {
+            return Ok(rest);
+        }
+        let end = rest.find(|c: char| c == '\t' || c == ' ').unwrap_or(rest.len());
+        let field = &rest[..end];
+        rest = rest[end..].trim_start();
+        Ok(field)
     };
     let process_text = next("process")?;
     let process: u64 = process_text

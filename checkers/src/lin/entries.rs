@@ -17,6 +17,8 @@ pub struct Entries {
     /// unknown outcome); `NONE` for a return entry.
     pub ret_of: Vec<u32>,
     pub is_call: Vec<bool>,
+    /// For a return entry, its call entry; `NONE` for a call entry.
+    pub call_of: Vec<u32>,
     /// Index of the tail sentinel.
     pub tail: u32,
 }
@@ -42,6 +44,7 @@ impl Entries {
             op: vec![NONE; size],
             ret_of: vec![NONE; size],
             is_call: vec![false; size],
+            call_of: vec![NONE; size],
             tail,
         };
         e.next[tail as usize] = NONE;
@@ -52,6 +55,7 @@ impl Entries {
             e.op[idx] = op;
             if is_return {
                 e.ret_of[call_entry[op as usize] as usize] = idx as u32;
+                e.call_of[idx] = call_entry[op as usize];
             } else {
                 e.is_call[idx] = true;
                 call_entry[op as usize] = idx as u32;

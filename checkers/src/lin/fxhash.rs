@@ -54,7 +54,10 @@ impl Hasher for FxHasher {
     }
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        // The product's high bits are the well-mixed ones, but hashbrown
+        // picks buckets with the low bits: rotate them down (as rustc-hash
+        // 2 does). Without this, `state << 32 | op` keys collide by op.
+        self.hash.rotate_left(26)
     }
 }
 

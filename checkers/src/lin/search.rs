@@ -67,12 +67,13 @@ pub fn search<M: Model>(
     let mut linearized = OpSet::new(n);
     // The memo gets what the rest of the budget leaves for it.
     let mut memo = Memo::new(linearized.words().len(), budget.max_memory_bytes);
-    // (call entry, state before it) for each committed operation.
-    let mut stack: Vec<(u32, u32)> = Vec::with_capacity(n);
+    // One frame per committed operation: its call entry and the state
+    // before it.
+    let mut stack: Vec<Frame> = Vec::with_capacity(n);
     let mut longest: Vec<u32> = Vec::new();
     let mut state = trans.init();
-    let mut entry = list.next[HEAD as usize];
     let mut next_check = budget.steps + CHECK_EVERY;
+    let mut entry = HEAD; // HEAD = "a new level starts"
 
     loop {
         budget.steps += 1;
@@ -82,22 +83,61 @@ pub fn search<M: Model>(
                 return Outcome::Unknown(reason);
             }
         }
-        if entry == list.tail || entry == NONE {
-            // Only optional calls were left after this point; cannot happen
-            // while a required op remains (its return is in the list), but
-            // backtracking is the safe reading.
-            debug_assert!(false, "ran off the entry list with required ops left");
-            return Outcome::Unknown(UnknownReason::StepLimit);
+        if entry == HEAD {
+            // Forced move: let R be the pending operation whose return comes
+            // first. If R is legal now and leaves the state unchanged (a
+            // read that matches), some linearization from here starts with
+            // R whenever any does: moving R to the front breaks no real-time
+            // order (nothing pending returned before R was called, R
+            // returning first) and changes no state. So take R without
+            // trying alternatives, and if that configuration is already
+            // known to fail, so is this one.
+            let mut r = list.next[HEAD as usize];
+            while list.is_call[r as usize] {
+                r = list.next[r as usize];
+            }
+            let call = list.call_of[r as usize];
+            let op = list.op[call as usize];
+            if trans.step(state, op) == state {
+                linearized.insert(op);
+                match memo.insert(linearized.words(), linearized.hash(), state) {
+                    Insert::New => {
+                        stack.push(Frame { call, state, forced: true });
+                        list.lift(call);
+                        required_left -= 1;
+                        if required_left == 0 {
+                            return Outcome::Linearizable;
+                        }
+                        if stack.len() > longest.len() {
+                            longest.clear();
+                            longest.extend(stack.iter().map(|f| list.op[f.call as usize]));
+                        }
+                        continue; // entry stays HEAD: next level
+                    }
+                    Insert::Seen => {
+                        linearized.remove(op);
+                        entry = r; // dead configuration: backtrack
+                        continue;
+                    }
+                    Insert::Full => return Outcome::Unknown(UnknownReason::MemoryLimit),
+                }
+            }
+            entry = list.next[HEAD as usize];
+            continue;
         }
         let e = entry as usize;
         if list.is_call[e] {
             let op = list.op[e];
             let next_state = trans.step(state, op);
-            if next_state != REJECTED {
+            // An optional operation (unknown outcome, no return entry) that
+            // leaves the state as it is achieves nothing: whatever can
+            // follow it can follow without it, since it constrains no one.
+            let pointless = next_state == state && list.ret_of[e] == NONE;
+            if next_state != REJECTED && !pointless {
                 linearized.insert(op);
                 match memo.insert(linearized.words(), linearized.hash(), next_state) {
                     Insert::New => {
-                        stack.push((entry, state));
+                        stack.push(Frame { call: entry, state, forced: false });
                         state = next_state;
                         list.lift(entry);
                         if list.ret_of[e] != NONE {
@@ -108,9 +148,9 @@ pub fn search<M: Model>(
                         }
                         if stack.len() > longest.len() {
                             longest.clear();
-                            longest.extend(stack.iter().map(|&(c, _)| list.op[c as usize]));
+                            longest.extend(stack.iter().map(|f| list.op[f.call as usize]));
                         }
-                        entry = list.next[HEAD as usize];
+                        entry = HEAD;
                         continue;
                     }
                     Insert::Seen => linearized.remove(op),
@@ -119,17 +159,30 @@ pub fn search<M: Model>(
             }
             entry = list.next[e];
         } else {
-            // A return whose operation is not linearized yet: backtrack.
-            let Some((call, previous)) = stack.pop() else {
-                return Outcome::NotLinearizable { prefix: longest };
-            };
-            state = previous;
-            linearized.remove(list.op[call as usize]);
-            list.unlift(call);
-            if list.ret_of[call as usize] != NONE {
-                required_left += 1;
+            // A return whose operation is not linearized yet: backtrack,
+            // through forced moves (their level had no other option).
+            loop {
+                let Some(frame) = stack.pop() else {
+                    return Outcome::NotLinearizable { prefix: longest };
+                };
+                state = frame.state;
+                linearized.remove(list.op[frame.call as usize]);
+                list.unlift(frame.call);
+                if list.ret_of[frame.call as usize] != NONE {
+                    required_left += 1;
+                }
+                if !frame.forced {
+                    entry = list.next[frame.call as usize];
+                    break;
+                }
             }
-            entry = list.next[call as usize];
         }
     }
+}
+
+struct Frame {
+    call: u32,
+    state: u32,
+    /// A forced move (see above): undoing it undoes its level too.
+    forced: bool,
 }

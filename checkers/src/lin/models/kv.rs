@@ -3,66 +3,69 @@
 //! key's value.
 
 use super::{no_failure, read_result};
+use super::kv_state::{KvState, Piece};
 use crate::history::Value;
+use std::rc::Rc;
 use crate::lin::model::{Model, OpView};
 
-/// A key-value map; one key's value is nil (missing) or a string. A missing
-/// key reads as nil or `""` alike: Porcupine's histories read `""`,
-/// faultline's simulator reads nil.
+/// A key-value map; one key's value is nil (missing) or a string, and
+/// `put` / `append` take strings. A missing key reads as nil or `""` alike:
+/// Porcupine's histories read `""`, faultline's simulator reads nil.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Kv;
 
 #[derive(Clone, Debug)]
 pub enum KvOp {
-    /// A get that returned this value (`None`: unknown).
-    Get(Option<Value>),
-    Put(Value),
-    Append(String),
+    /// A get that returned this value (`None` inside: nil or `""`).
+    Get(Option<Rc<Piece>>),
+    /// A get whose result is unknown.
+    GetUnknown,
+    Put(Rc<Piece>),
+    Append(Rc<Piece>),
 }
 
-/// Nil and `""` are the same observation of a missing or empty key.
-fn same_reading(a: &Value, b: &Value) -> bool {
-    let empty = |v: &Value| matches!(v, Value::Nil) || matches!(v, Value::Str(s) if s.is_empty());
-    a == b || (empty(a) && empty(b))
+fn string_input(op: &OpView) -> Result<Rc<Piece>, String> {
+    match op.input {
+        Value::Str(s) => Ok(Rc::new(Piece::new(s))),
+        other => Err(format!("kv: {} needs a string value, got {other}", op.f)),
+    }
 }
 
 impl Model for Kv {
-    type State = Value;
+    type State = KvState;
     type Op = KvOp;
     fn name(&self) -> &str {
         "kv"
     }
-    fn init(&self) -> Value {
-        Value::Nil
+    fn init(&self) -> KvState {
+        KvState::nil()
     }
     fn compile(&self, op: &OpView) -> Result<KvOp, String> {
         match op.f {
-            "get" | "read" => Ok(KvOp::Get(read_result(op))),
+            "get" | "read" => match read_result(op) {
+                None => Ok(KvOp::GetUnknown),
+                Some(Value::Nil) => Ok(KvOp::Get(None)),
+                Some(Value::Str(s)) if s.is_empty() => Ok(KvOp::Get(None)),
+                Some(Value::Str(s)) => Ok(KvOp::Get(Some(Rc::new(Piece::new(&s))))),
+                Some(other) => Err(format!("kv: get must return a string or nil, got {other}")),
+            },
             "put" | "write" => {
                 no_failure(op, "kv")?;
-                Ok(KvOp::Put(op.input.clone()))
+                Ok(KvOp::Put(string_input(op)?))
             }
             "append" => {
                 no_failure(op, "kv")?;
-                match op.input {
-                    Value::Str(s) => Ok(KvOp::Append(s.clone())),
-                    other => Err(format!("kv: append needs a string value, got {other}")),
-                }
+                Ok(KvOp::Append(string_input(op)?))
             }
             f => Err(format!("kv: unknown operation `{f}` (expected get, put or append)")),
         }
     }
-    fn step(&self, state: &Value, op: &KvOp) -> Option<Value> {
+    fn step(&self, state: &KvState, op: &KvOp) -> Option<KvState> {
         match op {
-            KvOp::Get(Some(v)) => same_reading(v, state).then(|| state.clone()),
-            KvOp::Get(None) => Some(state.clone()),
-            KvOp::Put(v) => Some(v.clone()),
-            KvOp::Append(suffix) => match state {
-                Value::Nil => Some(Value::Str(suffix.clone())),
-                Value::Str(s) => Some(Value::Str(format!("{s}{suffix}"))),
-                // Appending to a non-string value cannot happen.
-                _ => None,
-            },
+            KvOp::Get(expected) => state.reads_as(expected.as_deref()).then(|| state.clone()),
+            KvOp::GetUnknown => Some(state.clone()),
+            KvOp::Put(v) => Some(KvState::put(v)),
+            KvOp::Append(suffix) => Some(state.append(suffix)),
         }
     }
 }

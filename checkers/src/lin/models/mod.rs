@@ -10,12 +10,14 @@
 
 mod kind;
 mod kv;
+mod kv_state;
 mod queue;
 mod register;
 mod set;
 
 pub use kind::ModelKind;
 pub use kv::{Kv, KvOp};
+pub use kv_state::{KvState, Piece};
 pub use queue::{Queue, QueueOp};
 pub use register::{CasRegister, RegOp, Register};
 pub use set::{SetModel, SetOp};

@@ -1,0 +1,233 @@
+//! A scenario is a value: protocol and bug variant, cluster size, link and
+//! node models, workload, nemesis or explicit faults, checkers, budgets.
+//! Built-in scenarios are named values; users write their own as JSON, where
+//! every field has a default and a bad field gets an error that names it.
+
+use serde::{Deserialize, Serialize};
+use sim_core::{FaultSchedule, LinkModel, Limits, Nemesis, NANOS_PER_MILLI, NANOS_PER_SEC};
+use std::fmt;
+
+/// Upper bounds on scenario values, so a hostile file cannot exhaust the machine.
+pub const MAX_NODES: usize = 64;
+pub const MAX_CLIENTS: usize = 256;
+pub const MAX_OPS_PER_CLIENT: u64 = 1_000_000;
+pub const MAX_EVENTS: u64 = 1_000_000_000;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    /// One line for `faultline list`.
+    pub description: String,
+    /// The paragraph a student reads (`faultline list --long`).
+    pub long: String,
+    /// `raft`, `echo`, ...
+    pub protocol: String,
+    /// A bug variant of the protocol, e.g. `commit-old-term`.
+    pub bug: Option<String>,
+    pub nodes: usize,
+    pub network: Network,
+    /// A persist is lost by a crash within this long after it (0: synchronous).
+    pub sync_delay_ns: u64,
+    pub workload: WorkloadSpec,
+    pub nemesis: Nemesis,
+    /// Explicit faults, applied in addition to whatever the nemesis draws.
+    pub faults: FaultSchedule,
+    pub limits: Limits,
+    /// Checkers to run on the client history: `linearizability`.
+    pub checkers: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Network {
+    /// The model of every node-to-node link.
+    pub link: LinkModel,
+    /// Between clients and nodes.
+    pub client_link: LinkModel,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            link: LinkModel::reliable(),
+            client_link: LinkModel {
+                delay: sim_core::Delay::Uniform { min_ns: NANOS_PER_MILLI / 2, max_ns: 2 * NANOS_PER_MILLI },
+                ..LinkModel::reliable()
+            },
+        }
+    }
+}
+
+/// Clients of a key-value service.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkloadSpec {
+    pub clients: usize,
+    /// Each client performs at most this many operations, one at a time.
+    pub ops_per_client: u64,
+    /// Keys `k0`, `k1`, ...
+    pub keys: usize,
+    /// Relative weights of the operations.
+    pub get_weight: u32,
+    pub put_weight: u32,
+    pub append_weight: u32,
+    /// Pause between a client's operations, drawn uniformly.
+    pub think_min_ns: u64,
+    pub think_max_ns: u64,
+    /// One attempt waits this long for a reply before trying another node.
+    pub attempt_timeout_ns: u64,
+    /// An operation not answered within this long is recorded as `info`
+    /// (unknown outcome) and the client moves on.
+    pub op_timeout_ns: u64,
+    /// No new operations start after this time.
+    pub end_ns: u64,
+}
+
+impl Default for WorkloadSpec {
+    fn default() -> Self {
+        WorkloadSpec {
+            clients: 3,
+            ops_per_client: 50,
+            keys: 3,
+            get_weight: 2,
+            put_weight: 1,
+            append_weight: 1,
+            think_min_ns: 0,
+            think_max_ns: 50 * NANOS_PER_MILLI,
+            attempt_timeout_ns: 150 * NANOS_PER_MILLI,
+            op_timeout_ns: NANOS_PER_SEC,
+            end_ns: 9 * NANOS_PER_SEC,
+        }
+    }
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            name: "custom".into(),
+            description: String::new(),
+            long: String::new(),
+            protocol: "raft".into(),
+            bug: None,
+            nodes: 5,
+            network: Network::default(),
+            sync_delay_ns: 0,
+            workload: WorkloadSpec::default(),
+            nemesis: Nemesis::default(),
+            faults: FaultSchedule::default(),
+            limits: Limits::default(),
+            checkers: vec!["linearizability".into()],
+        }
+    }
+}
+
+/// A problem with a scenario, naming the field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// Dotted path of the field (`workload.clients`), or empty for the whole value.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "field `{}`: {}", self.field, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+fn err(field: &str, message: impl Into<String>) -> ScenarioError {
+    ScenarioError { field: field.into(), message: message.into() }
+}
+
+impl Scenario {
+    /// Parses a JSON scenario; unknown or ill-typed fields are named.
+    pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let scenario: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let message = format!("{inner}");
+            ScenarioError { field: if path == "." { String::new() } else { path }, message }
+        })?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).expect("scenarios serialize")
+    }
+
+    /// Checks every value is in range; the error names the field.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        if self.nodes == 0 || self.nodes > MAX_NODES {
+            return Err(err("nodes", format!("{} is out of range 1..={MAX_NODES}", self.nodes)));
+        }
+        if !crate::registry::PROTOCOLS.contains(&self.protocol.as_str()) {
+            return Err(err(
+                "protocol",
+                format!("unknown protocol `{}` (known: {})", self.protocol, crate::registry::PROTOCOLS.join(", ")),
+            ));
+        }
+        if let Some(bug) = &self.bug {
+            let bugs = crate::registry::bugs_of(&self.protocol);
+            if !bugs.contains(&bug.as_str()) {
+                return Err(err(
+                    "bug",
+                    format!(
+                        "`{bug}` is not a bug variant of {} (known: {})",
+                        self.protocol,
+                        if bugs.is_empty() { "none".to_string() } else { bugs.join(", ") }
+                    ),
+                ));
+            }
+        }
+        self.network.link.validate().map_err(|e| err("network.link", e))?;
+        self.network.client_link.validate().map_err(|e| err("network.client_link", e))?;
+        let w = &self.workload;
+        if w.clients > MAX_CLIENTS {
+            return Err(err("workload.clients", format!("{} is above the limit {MAX_CLIENTS}", w.clients)));
+        }
+        if w.ops_per_client > MAX_OPS_PER_CLIENT {
+            return Err(err("workload.ops_per_client", format!("{} is above the limit {MAX_OPS_PER_CLIENT}", w.ops_per_client)));
+        }
+        if w.clients > 0 && w.keys == 0 {
+            return Err(err("workload.keys", "at least one key is needed"));
+        }
+        if w.clients > 0 && w.get_weight as u64 + w.put_weight as u64 + w.append_weight as u64 == 0 {
+            return Err(err("workload.get_weight", "the operation weights are all zero"));
+        }
+        if w.think_min_ns > w.think_max_ns {
+            return Err(err("workload.think_min_ns", "is above think_max_ns"));
+        }
+        if w.attempt_timeout_ns == 0 {
+            return Err(err("workload.attempt_timeout_ns", "must be positive"));
+        }
+        if w.op_timeout_ns < w.attempt_timeout_ns {
+            return Err(err("workload.op_timeout_ns", "must be at least attempt_timeout_ns"));
+        }
+        self.nemesis.validate().map_err(|e| err("nemesis", e))?;
+        self.faults.validate(self.nodes).map_err(|e| err("faults", e))?;
+        if self.limits.time_ns == 0 {
+            return Err(err("limits.time_ns", "must be positive"));
+        }
+        if self.limits.events == 0 || self.limits.events > MAX_EVENTS {
+            return Err(err("limits.events", format!("{} is out of range 1..={MAX_EVENTS}", self.limits.events)));
+        }
+        for (i, c) in self.checkers.iter().enumerate() {
+            if !crate::registry::CHECKERS.contains(&c.as_str()) {
+                return Err(err(
+                    &format!("checkers[{i}]"),
+                    format!("unknown checker `{c}` (known: {})", crate::registry::CHECKERS.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,67 @@
+//! `faultline replay REPRO.json`: replays a recorded run and checks it is
+//! bit-for-bit the same (same trace hash), or says exactly why not.
+
+use super::shared::{bad_input, print_report, report_json};
+use scenarios::{Repro, ReproError};
+use sim_core::TraceLevel;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct ReplayArgs {
+    /// A repro file written by `faultline run` (or `fuzz`, `shrink`, `check`).
+    pub repro: PathBuf,
+    /// Print the full trace as a text timeline.
+    #[arg(long)]
+    pub trace: bool,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn execute(args: &ReplayArgs) -> i32 {
+    let path = args.repro.display();
+    let text = match std::fs::read(&args.repro) {
+        Ok(b) => match String::from_utf8(b) {
+            Ok(t) => t,
+            Err(e) => return bad_input(format!("{path}: not UTF-8 (byte {})", e.utf8_error().valid_up_to())),
+        },
+        Err(e) => return bad_input(format!("cannot read {path}: {e}")),
+    };
+    let repro = match Repro::parse(&text) {
+        Ok(r) => r,
+        Err(e) => return bad_input(format!("{path}: {e}")),
+    };
+    let trace = if args.trace { TraceLevel::Full } else { TraceLevel::HashOnly };
+    let replay = match repro.replay(trace) {
+        Ok(r) => r,
+        Err(e @ ReproError::CannotReplay(_)) | Err(e @ ReproError::Invalid(_)) => return bad_input(format!("{path}: {e}")),
+    };
+    if args.trace && !args.json {
+        print!("{}", reports::timeline::render_text(&replay.report.trace, false));
+        println!();
+    }
+    if args.json {
+        let mut j = report_json(&replay.report, None);
+        j["reproduced"] = serde_json::json!(replay.identical);
+        j["recorded_trace_hash"] = serde_json::json!(repro.trace_hash);
+        j["explanation"] = serde_json::json!(replay.explanation);
+        println!("{j}");
+    } else {
+        print_report(&replay.report, None);
+        if replay.identical {
+            println!("replay      reproduced bit for bit (trace hash {} as recorded)", repro.trace_hash);
+        } else {
+            println!(
+                "replay      DIVERGED: recorded trace hash {}, now {}\n            {}",
+                repro.trace_hash,
+                replay.report.trace_hash_hex(),
+                replay.explanation.as_deref().unwrap_or("")
+            );
+        }
+    }
+    if !replay.identical {
+        // A repro that does not reproduce is bad input for this version: say so loudly.
+        return 2;
+    }
+    replay.report.verdict.exit_code()
+}
