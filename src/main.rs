@@ -27,6 +27,8 @@ enum Command {
     Replay(commands::replay::ReplayArgs),
     /// Judge a recorded history for linearizability.
     Lin(commands::lin::LinArgs),
+    /// Judge a recorded history for causal consistency (CC, CM, CCv) and session guarantees.
+    Causal(commands::causal::CausalArgs),
 }
 
 fn main() {
@@ -37,6 +39,7 @@ fn main() {
         Command::Run(args) => commands::run::execute(args),
         Command::Replay(args) => commands::replay::execute(args),
         Command::Lin(args) => commands::lin::execute(args),
+        Command::Causal(args) => commands::causal::execute(args),
     };
     std::process::exit(code);
 }

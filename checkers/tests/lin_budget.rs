@@ -30,7 +30,8 @@ fn hard_history(ops: usize, clients: u64, seed: u64) -> History {
     let mut h = History::new();
     let mut register = Value::Nil;
     // Per client slot: (process id, f, input, result once taken effect).
-    let mut open: Vec<Option<(u64, &str, Value, Option<Value>)>> = vec![None; clients as usize];
+    type Open<'a> = Option<(u64, &'a str, Value, Option<Value>)>;
+    let mut open: Vec<Open> = vec![None; clients as usize];
     let mut next_process = clients;
     let mut ids: Vec<u64> = (0..clients).collect();
     let mut invoked = 0;

@@ -63,26 +63,26 @@ pub fn builtin() -> Vec<Scenario> {
 
     let mut s = raft(
         "raft-partition",
-        "Raft under partitions: nodes (often the leader) cut off, then healed",
-        "The nemesis repeatedly isolates a node or splits the cluster in two, then heals. When the \
-         leader lands in a minority it can no longer commit; the majority side times out, elects \
+        "Raft under partitions: the leader isolated, the cluster split, then healed",
+        "The nemesis repeatedly cuts the current leader off from the others, or splits the cluster \
+         in two, then heals. When the leader lands in a minority it can no longer commit; the majority side times out, elects \
          a new leader in a higher term, and continues. On healing, the old leader sees the higher \
          term and steps down, and its uncommitted entries are overwritten. Safety must hold \
          throughout: one leader per term, and no committed entry ever lost.",
     );
-    s.nemesis = Nemesis { partition: true, isolate: true, ..Nemesis::default() };
+    s.nemesis = Nemesis { isolate_leader: true, partition: true, ..Nemesis::default() };
     v.push(busy_until_end(s));
 
     let mut s = raft(
         "raft-crash-recovery",
         "Raft with nodes crashing and restarting from their persisted state",
-        "The nemesis crashes a minority of nodes at a time and restarts them. A crash erases \
+        "The nemesis crashes a minority of nodes at a time (often the leader) and restarts them. A crash erases \
          volatile state (commitIndex, the leader's nextIndex and matchIndex); currentTerm, \
          votedFor and the log survive because Raft persists them before answering. A restarted \
          node catches up from the leader. Compare with raft-forget-vote, where votedFor is not \
          persisted.",
     );
-    s.nemesis = Nemesis { crash: true, recover: true, ..Nemesis::default() };
+    s.nemesis = Nemesis { crash: true, crash_leader: true, recover: true, ..Nemesis::default() };
     v.push(busy_until_end(s));
 
     let mut s = raft(
@@ -119,17 +119,29 @@ pub fn builtin() -> Vec<Scenario> {
          re-elections expose it.",
     );
     s.bug = Some("commit-old-term".into());
+    // Short leader tenures on lossy links: entries often reach only a
+    // minority before their leader dies, which is what Figure 8 needs.
+    s.nodes = 3;
+    s.network = Network {
+        link: LinkModel {
+            delay: Delay::Uniform { min_ns: 2 * NANOS_PER_MILLI, max_ns: 20 * NANOS_PER_MILLI },
+            ..LinkModel::fair_loss(Ratio::percent(30), Ratio::ZERO, Ratio::ZERO)
+        },
+        ..Network::default()
+    };
+    s.workload.clients = 5;
+    s.workload.think_max_ns = 10 * NANOS_PER_MILLI;
     s.nemesis = Nemesis {
-        crash: true,
+        crash_leader: true,
+        isolate_leader: true,
         recover: true,
-        isolate: true,
-        interval_min_ns: 100 * NANOS_PER_MILLI,
-        interval_max_ns: 600 * NANOS_PER_MILLI,
-        duration_min_ns: 100 * NANOS_PER_MILLI,
-        duration_max_ns: NANOS_PER_SEC,
+        max_down: Some(1),
+        interval_min_ns: 30 * NANOS_PER_MILLI,
+        interval_max_ns: 150 * NANOS_PER_MILLI,
+        duration_min_ns: 30 * NANOS_PER_MILLI,
+        duration_max_ns: 300 * NANOS_PER_MILLI,
         ..Nemesis::default()
     };
-    s.network = Network { link: lossy_link(), ..Network::default() };
     v.push(busy_until_end(s));
 
     let mut s = raft(
@@ -141,14 +153,25 @@ pub fn builtin() -> Vec<Scenario> {
          expose it: look for an election-safety violation.",
     );
     s.bug = Some("forget-vote".into());
+    // Slow links make two candidates in one term likely; brief, frequent
+    // crashes make a voter restart between their two RequestVotes.
+    s.nodes = 3;
+    s.network = Network {
+        link: LinkModel {
+            delay: Delay::Uniform { min_ns: 20 * NANOS_PER_MILLI, max_ns: 100 * NANOS_PER_MILLI },
+            ..LinkModel::reliable()
+        },
+        ..Network::default()
+    };
     s.nemesis = Nemesis {
         crash: true,
+        isolate_leader: true,
         recover: true,
-        max_down: Some(2),
-        interval_min_ns: 50 * NANOS_PER_MILLI,
-        interval_max_ns: 300 * NANOS_PER_MILLI,
-        duration_min_ns: 10 * NANOS_PER_MILLI,
-        duration_max_ns: 200 * NANOS_PER_MILLI,
+        max_down: Some(1),
+        interval_min_ns: 10 * NANOS_PER_MILLI,
+        interval_max_ns: 60 * NANOS_PER_MILLI,
+        duration_min_ns: NANOS_PER_MILLI,
+        duration_max_ns: 20 * NANOS_PER_MILLI,
         ..Nemesis::default()
     };
     v.push(busy_until_end(s));

@@ -14,6 +14,13 @@ pub enum Fault {
     Crash { node: NodeId },
     /// A crashed node restarts from its durable state.
     Recover { node: NodeId },
+    /// Crashes the node that believes it is leader (the lowest-numbered one
+    /// if several do; nothing if none does). The trace names the node hit.
+    CrashLeader,
+    /// Restarts every crashed node.
+    RecoverAll,
+    /// Cuts the current leader off from all other nodes (clients still reach it).
+    IsolateLeader,
     /// Symmetric partition: nodes in different groups cannot talk. Nodes in
     /// no group are cut off from everyone.
     Partition { groups: Vec<Vec<NodeId>> },
@@ -42,6 +49,9 @@ impl Fault {
         match self {
             Fault::Crash { .. } => "crash",
             Fault::Recover { .. } => "recover",
+            Fault::CrashLeader => "crash-leader",
+            Fault::RecoverAll => "recover-all",
+            Fault::IsolateLeader => "isolate-leader",
             Fault::Partition { .. } => "partition",
             Fault::PartitionOneWay { .. } => "partition-one-way",
             Fault::Isolate { .. } => "isolate",
@@ -58,7 +68,7 @@ impl Fault {
             Fault::Partition { groups } => groups.iter().flatten().copied().collect(),
             Fault::PartitionOneWay { from, to } => from.iter().chain(to).copied().collect(),
             Fault::SetLink { from, to, .. } => from.iter().chain(to.iter()).copied().collect(),
-            Fault::Heal => vec![],
+            Fault::Heal | Fault::CrashLeader | Fault::RecoverAll | Fault::IsolateLeader => vec![],
         }
     }
 

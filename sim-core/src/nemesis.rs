@@ -30,6 +30,10 @@ pub struct Nemesis {
     pub isolate: bool,
     /// Clock offsets and drift.
     pub clock: bool,
+    /// Crash whichever node leads at that moment (then recover all).
+    pub crash_leader: bool,
+    /// Cut the current leader off from the other nodes (then heal).
+    pub isolate_leader: bool,
     /// At most this many nodes down at once; `None` = a minority, (n-1)/2.
     pub max_down: Option<usize>,
     pub start_ns: Time,
@@ -51,6 +55,8 @@ impl Default for Nemesis {
             one_way: false,
             isolate: false,
             clock: false,
+            crash_leader: false,
+            isolate_leader: false,
             max_down: None,
             start_ns: NANOS_PER_SEC,
             end_ns: 8 * NANOS_PER_SEC,
@@ -71,11 +77,13 @@ enum Kind {
     OneWay,
     Isolate,
     Clock,
+    CrashLeader,
+    IsolateLeader,
 }
 
 impl Nemesis {
     pub fn is_quiet(&self) -> bool {
-        !(self.crash || self.partition || self.one_way || self.isolate || self.clock)
+        !(self.crash || self.partition || self.one_way || self.isolate || self.clock || self.crash_leader || self.isolate_leader)
     }
 
     pub fn validate(&self) -> Result<(), String> {
@@ -112,6 +120,12 @@ impl Nemesis {
         if self.clock {
             kinds.push(Kind::Clock);
         }
+        if self.crash_leader {
+            kinds.push(Kind::CrashLeader);
+        }
+        if self.isolate_leader {
+            kinds.push(Kind::IsolateLeader);
+        }
         let mut out = Vec::new();
         if kinds.is_empty() || nodes == 0 {
             return FaultSchedule::new(out);
@@ -122,6 +136,9 @@ impl Nemesis {
         let mut down_until: Vec<Option<Time>> = vec![None; nodes];
         let mut cut_until: Time = 0;
         let mut any_cut = false;
+        // Crash-leader episodes: which node they hit is only known at run
+        // time, so each counts as one node down until its recovery.
+        let mut leader_down_until: Vec<Time> = Vec::new();
         let mut t = self.start_ns + choices.range(s, 0, self.interval_max_ns - self.interval_min_ns);
         while t < self.end_ns {
             for d in down_until.iter_mut() {
@@ -129,13 +146,14 @@ impl Nemesis {
                     *d = None;
                 }
             }
+            leader_down_until.retain(|u| *u > t);
             let kind = kinds[choices.index(s, kinds.len())];
             let duration = choices.range(s, self.duration_min_ns, self.duration_max_ns);
             let until = (t + duration).min(self.end_ns);
             match kind {
                 Kind::Crash => {
                     let up: Vec<usize> = (0..nodes).filter(|&i| down_until[i].is_none()).collect();
-                    let down = nodes - up.len();
+                    let down = nodes - up.len() + leader_down_until.len();
                     if down < max_down && !up.is_empty() {
                         let victim = up[choices.index(s, up.len())];
                         let node = NodeId(victim as u32);
@@ -147,6 +165,24 @@ impl Nemesis {
                             down_until[victim] = Some(Time::MAX);
                         }
                     }
+                }
+                Kind::CrashLeader => {
+                    let down = down_until.iter().filter(|d| d.is_some()).count() + leader_down_until.len();
+                    if down < max_down {
+                        out.push(ScheduledFault { at_ns: t, fault: Fault::CrashLeader });
+                        if self.recover {
+                            out.push(ScheduledFault { at_ns: until, fault: Fault::RecoverAll });
+                            leader_down_until.push(until);
+                        } else {
+                            leader_down_until.push(Time::MAX);
+                        }
+                    }
+                }
+                Kind::IsolateLeader if t >= cut_until => {
+                    out.push(ScheduledFault { at_ns: t, fault: Fault::IsolateLeader });
+                    out.push(ScheduledFault { at_ns: until, fault: Fault::Heal });
+                    cut_until = until;
+                    any_cut = true;
                 }
                 Kind::Partition | Kind::OneWay | Kind::Isolate if t >= cut_until => {
                     let mut order: Vec<NodeId> = (0..nodes as u32).map(NodeId).collect();

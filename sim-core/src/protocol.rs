@@ -64,6 +64,12 @@ pub trait Protocol: Sized + 'static {
     /// A node restarting after a crash, from its last persisted state.
     fn recover(&self, id: NodeId, durable: Option<&Self::Durable>, ctx: &mut Ctx<'_, Self>) -> Self::State;
 
+    /// Whether this node currently believes it leads (for nemeses that target
+    /// the leader, as Jepsen's do). Leaderless protocols keep the default.
+    fn is_leader(&self, _state: &Self::State) -> bool {
+        false
+    }
+
     /// Checks the safety invariants over all nodes; called after every event.
     /// Keep it cheap: `view.changed` names the node the last event touched.
     fn check_invariants(

@@ -438,9 +438,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
                         self.queue.push(at, Event::Response { node, client, response, send, payload });
                     }
                 }
-                Effect::Note { text } => {
-                    self.trace.record(self.now, TraceKind::Note, Actor::Node(node), None, None, 0, || text);
-                }
+                Effect::Note { text } => self.trace.note(self.now, Actor::Node(node), || text),
             }
         }
         self.effects = effects;
@@ -529,45 +527,92 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
         self.client_effects = effects;
     }
 
+    /// The lowest-numbered live node that believes it leads.
+    fn leader(&self) -> Option<NodeId> {
+        self.states
+            .iter()
+            .position(|s| s.as_ref().is_some_and(|s| self.protocol.is_leader(s)))
+            .map(|i| NodeId(i as u32))
+    }
+
+    fn isolate(&mut self, i: usize) {
+        let n = self.config.nodes;
+        for j in 0..n {
+            if j != i {
+                self.cut[i * n + j] = true;
+                self.cut[j * n + i] = true;
+            }
+        }
+    }
+
+    fn crash(&mut self, node: NodeId, payload: u64) {
+        let i = node.index();
+        let was_up = self.states[i].is_some();
+        self.trace.record(self.now, TraceKind::Crash, Actor::Node(node), None, None, payload, || {
+            if was_up { "crash".into() } else { "crash (already down)".into() }
+        });
+        if !was_up {
+            return;
+        }
+        self.states[i] = None;
+        self.timers[i].clear();
+        let unsynced = self.config.sync_delay_ns > 0
+            && self.last_persist[i].is_some_and(|t| self.now < t + self.config.sync_delay_ns);
+        if unsynced {
+            self.durables[i] = self.previous_durables[i].take();
+            self.trace.record(self.now, TraceKind::Note, Actor::Node(node), None, None, 0, || {
+                "the last persist was not synced yet: lost".into()
+            });
+        }
+    }
+
+    fn recover(&mut self, node: NodeId, payload: u64) {
+        let i = node.index();
+        let was_down = self.states[i].is_none();
+        self.trace.record(self.now, TraceKind::Recover, Actor::Node(node), None, None, payload, || {
+            if was_down { "recover".into() } else { "recover (already up)".into() }
+        });
+        if !was_down {
+            return;
+        }
+        let durable = self.durables[i].clone();
+        if let Some(state) = self.call_node(node, |p, ctx| p.recover(node, durable.as_ref(), ctx)) {
+            self.states[i] = Some(state);
+            self.last_persist[i] = None;
+            self.apply_effects(node);
+            self.check_invariants(Some(node));
+        }
+    }
+
     fn apply_fault(&mut self, index: usize) {
         let fault = self.config.schedule.faults[index].fault.clone();
         let payload = stable_hash(&fault);
         let n = self.config.nodes;
         match &fault {
-            Fault::Crash { node } => {
-                let i = node.index();
-                let was_up = self.states[i].is_some();
-                self.trace.record(self.now, TraceKind::Crash, Actor::Node(*node), None, None, payload, || {
-                    if was_up { "crash".into() } else { "crash (already down)".into() }
-                });
-                if was_up {
-                    self.states[i] = None;
-                    self.timers[i].clear();
-                    let unsynced = self.config.sync_delay_ns > 0
-                        && self.last_persist[i].is_some_and(|t| self.now < t + self.config.sync_delay_ns);
-                    if unsynced {
-                        self.durables[i] = self.previous_durables[i].take();
-                        self.trace.record(self.now, TraceKind::Note, Actor::Node(*node), None, None, 0, || {
-                            "the last persist was not synced yet: lost".into()
-                        });
+            Fault::Crash { node } => self.crash(*node, payload),
+            Fault::Recover { node } => self.recover(*node, payload),
+            Fault::CrashLeader => match self.leader() {
+                Some(node) => self.crash(node, payload),
+                None => {
+                    self.trace.record(self.now, TraceKind::Fault, Actor::World, None, None, payload, || "crash-leader: no leader to crash".into());
+                }
+            },
+            Fault::RecoverAll => {
+                self.trace.record(self.now, TraceKind::Fault, Actor::World, None, None, payload, || "recover-all".into());
+                for i in 0..n {
+                    if self.states[i].is_none() && self.outcome.is_none() {
+                        self.recover(NodeId(i as u32), payload);
                     }
                 }
             }
-            Fault::Recover { node } => {
-                let i = node.index();
-                let was_down = self.states[i].is_none();
-                self.trace.record(self.now, TraceKind::Recover, Actor::Node(*node), None, None, payload, || {
-                    if was_down { "recover".into() } else { "recover (already up)".into() }
+            Fault::IsolateLeader => {
+                let leader = self.leader();
+                self.trace.record(self.now, TraceKind::Fault, Actor::World, None, None, payload, || match leader {
+                    Some(l) => format!("isolate-leader: {l} cut off"),
+                    None => "isolate-leader: no leader to isolate".into(),
                 });
-                if was_down {
-                    let id = *node;
-                    let durable = self.durables[i].clone();
-                    if let Some(state) = self.call_node(id, |p, ctx| p.recover(id, durable.as_ref(), ctx)) {
-                        self.states[i] = Some(state);
-                        self.last_persist[i] = None;
-                        self.apply_effects(id);
-                        self.check_invariants(Some(id));
-                    }
+                if let Some(l) = leader {
+                    self.isolate(l.index());
                 }
             }
             other => {
@@ -595,15 +640,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
                             }
                         }
                     }
-                    Fault::Isolate { node } => {
-                        let i = node.index();
-                        for j in 0..n {
-                            if j != i {
-                                self.cut[i * n + j] = true;
-                                self.cut[j * n + i] = true;
-                            }
-                        }
-                    }
+                    Fault::Isolate { node } => self.isolate(node.index()),
                     Fault::Heal => self.cut.iter_mut().for_each(|c| *c = false),
                     Fault::SetLink { from, to, link } => {
                         for a in 0..n {
@@ -615,7 +652,11 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
                         }
                     }
                     Fault::ClockSkew { node, clock } => self.clocks[node.index()] = *clock,
-                    Fault::Crash { .. } | Fault::Recover { .. } => unreachable!(),
+                    Fault::Crash { .. }
+                    | Fault::Recover { .. }
+                    | Fault::CrashLeader
+                    | Fault::RecoverAll
+                    | Fault::IsolateLeader => unreachable!("handled above"),
                 }
             }
         }

@@ -75,7 +75,10 @@ pub struct TraceEvent {
 pub struct Trace {
     level: TraceLevel,
     hasher: StableHasher,
-    next_index: u64,
+    /// Hashed events so far; an event's ordinal is its id for `cause`.
+    next_ordinal: u64,
+    /// Full traces: ordinal -> position in `events` (notes have no ordinal).
+    positions: Vec<u64>,
     events: Vec<TraceEvent>,
 }
 
@@ -89,7 +92,7 @@ fn actor_word(a: Actor) -> u64 {
 
 impl Trace {
     pub fn new(level: TraceLevel) -> Self {
-        Trace { level, hasher: StableHasher::new(), next_index: 0, events: Vec::new() }
+        Trace { level, hasher: StableHasher::new(), next_ordinal: 0, positions: Vec::new(), events: Vec::new() }
     }
 
     pub fn level(&self) -> TraceLevel {
@@ -100,9 +103,9 @@ impl Trace {
         self.level == TraceLevel::Full
     }
 
-    /// Records one event and returns its index. `payload` is the stable hash
-    /// of what the event carries (message, timer, fault, ...); `detail` is only
-    /// called for full traces.
+    /// Records one event and returns its id (for `cause` of later events).
+    /// `payload` is the stable hash of what the event carries (message,
+    /// timer, fault, ...); `detail` is only called for full traces.
     #[inline]
     #[allow(clippy::too_many_arguments)]
     pub fn record(
@@ -115,8 +118,8 @@ impl Trace {
         payload: u64,
         detail: impl FnOnce() -> String,
     ) -> u64 {
-        let index = self.next_index;
-        self.next_index += 1;
+        let ordinal = self.next_ordinal;
+        self.next_ordinal += 1;
         let h = &mut self.hasher;
         h.add_word(kind.tag());
         h.add_word(time);
@@ -125,9 +128,21 @@ impl Trace {
         h.add_word(cause.unwrap_or(u64::MAX));
         h.add_word(payload);
         if self.level == TraceLevel::Full {
+            let index = self.events.len() as u64;
+            self.positions.push(index);
+            let cause = cause.map(|c| self.positions[c as usize]);
             self.events.push(TraceEvent { index, time, kind, actor, peer, cause, detail: detail() });
         }
-        index
+        ordinal
+    }
+
+    /// Records a note (a protocol's remark). Notes exist only in full traces
+    /// and are not hashed, so they never change a run's hash.
+    pub fn note(&mut self, time: Time, actor: Actor, text: impl FnOnce() -> String) {
+        if self.level == TraceLevel::Full {
+            let index = self.events.len() as u64;
+            self.events.push(TraceEvent { index, time, kind: TraceKind::Note, actor, peer: None, cause: None, detail: text() });
+        }
     }
 
     /// The trace hash so far.
@@ -135,13 +150,13 @@ impl Trace {
         self.hasher.finish()
     }
 
-    /// How many events were recorded.
+    /// How many hashed events were recorded (notes not counted).
     pub fn len(&self) -> u64 {
-        self.next_index
+        self.next_ordinal
     }
 
     pub fn is_empty(&self) -> bool {
-        self.next_index == 0
+        self.next_ordinal == 0
     }
 
     pub fn events(&self) -> &[TraceEvent] {

@@ -37,7 +37,7 @@ fn parse_line(line: &str) -> Result<Event, String> {
         if what == "value" {
             return Ok(rest);
         }
-        let end = rest.find(|c: char| c == '\t' || c == ' ').unwrap_or(rest.len());
+        let end = rest.find(['\t', ' ']).unwrap_or(rest.len());
         let field = &rest[..end];
         rest = rest[end..].trim_start();
         Ok(field)

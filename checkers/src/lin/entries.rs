@@ -19,8 +19,6 @@ pub struct Entries {
     pub is_call: Vec<bool>,
     /// For a return entry, its call entry; `NONE` for a call entry.
     pub call_of: Vec<u32>,
-    /// Index of the tail sentinel.
-    pub tail: u32,
 }
 
 impl Entries {
@@ -45,7 +43,6 @@ impl Entries {
             ret_of: vec![NONE; size],
             is_call: vec![false; size],
             call_of: vec![NONE; size],
-            tail,
         };
         e.next[tail as usize] = NONE;
         e.prev[HEAD as usize] = NONE;

@@ -60,10 +60,6 @@ impl<'m, M: Model> Transitions<'m, M> {
         next
     }
 
-    pub fn debug_counts(&self) -> (usize, usize) {
-        (self.states.len(), self.cache.len())
-    }
-
     /// A rough count of the bytes held (for the memory budget); the heap
     /// inside states is not seen, so count each state generously.
     pub fn approx_bytes(&self) -> usize {

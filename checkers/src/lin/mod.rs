@@ -107,12 +107,7 @@ pub fn check<M: Model>(
         let spans: Vec<(usize, Option<usize>)> = part.ops.iter().map(|o| (o.call, o.ret)).collect();
         let history_ops: Vec<usize> = part.ops.iter().map(|o| o.history_op).collect();
         let mut trans = Transitions::new(model, part.ops.into_iter().map(|o| o.op).collect());
-        let before = budget.steps;
-        let outcome = search::search(&spans, &mut trans, &mut budget);
-        if std::env::var_os("LIN_DEBUG").is_some() {
-            eprintln!("partition {:?}: {} ops, {} steps, states/transitions {:?}", part.key, spans.len(), budget.steps - before, trans.debug_counts());
-        }
-        match outcome {
+        match search::search(&spans, &mut trans, &mut budget) {
             Outcome::Linearizable => {}
             Outcome::NotLinearizable { prefix } => {
                 let stuck = explain::unplaceable(&spans, &prefix, &mut trans);

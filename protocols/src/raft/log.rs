@@ -190,7 +190,10 @@ mod tests {
             rebuilt.push(e.clone());
         }
         assert_eq!(rebuilt, saved);
-        assert_eq!(saved.entries_from(60, 10).iter().map(|e| e.request.id.seq).collect::<Vec<_>>(), (60..70).collect::<Vec<_>>());
+        assert_eq!(
+            saved.entries_from(60, 10).iter().map(|e| e.request.id.seq).collect::<Vec<_>>(),
+            (60..70).collect::<Vec<_>>()
+        );
         assert_eq!(saved.entries_from(195, 64).len(), 6);
         assert!(saved.entries_from(201, 64).is_empty());
     }

@@ -203,6 +203,10 @@ impl Protocol for Raft {
         "raft"
     }
 
+    fn is_leader(&self, state: &RaftState) -> bool {
+        state.is_leader()
+    }
+
     fn init(&self, _id: NodeId, ctx: &mut Ctx<'_, Self>) -> RaftState {
         self.start_node(RaftState::new(0, None, Log::new()), ctx)
     }
@@ -216,7 +220,17 @@ impl Protocol for Raft {
                 self.on_request_vote_reply(s, from, term, vote_granted, ctx)
             }
             RaftMsg::AppendEntries { term, leader_id, prev_log_index, prev_log_term, entries, leader_commit } => self
-                .on_append_entries(s, from, term, leader_id, prev_log_index, prev_log_term, entries, leader_commit, ctx),
+                .on_append_entries(
+                    s,
+                    from,
+                    term,
+                    leader_id,
+                    prev_log_index,
+                    prev_log_term,
+                    entries,
+                    leader_commit,
+                    ctx,
+                ),
             RaftMsg::AppendEntriesReply { term, success, match_index } => {
                 self.on_append_entries_reply(s, from, term, success, match_index, ctx)
             }
@@ -230,7 +244,14 @@ impl Protocol for Raft {
         }
     }
 
-    fn on_request(&self, _id: NodeId, s: &mut RaftState, client: ClientId, request: KvRequest, ctx: &mut Ctx<'_, Self>) {
+    fn on_request(
+        &self,
+        _id: NodeId,
+        s: &mut RaftState,
+        client: ClientId,
+        request: KvRequest,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
         self.on_client_request(s, client, request, ctx)
     }
 

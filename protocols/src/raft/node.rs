@@ -192,8 +192,8 @@ impl Raft {
         let mut dirty = Dirty(self.observe_term(s, term, ctx));
         // §5.4.1: grant only if the candidate's log is at least as up to date
         // as ours: a later last term, or the same last term and at least as long.
-        let up_to_date = last_log_term > s.log.last_term()
-            || (last_log_term == s.log.last_term() && last_log_index >= s.log.len());
+        let up_to_date =
+            last_log_term > s.log.last_term() || (last_log_term == s.log.last_term() && last_log_index >= s.log.len());
         let can_vote = s.voted_for.is_none() || s.voted_for == Some(candidate_id);
         let grant = term == s.current_term
             && can_vote
@@ -314,7 +314,10 @@ impl Raft {
             let retry_after = self.conflict_hint(s, prev_log_index);
             ctx.note(|| format!("consistency check failed at {prev_log_index}; retry after {retry_after}"));
             self.persist_if(dirty, s, ctx);
-            ctx.send(from, RaftMsg::AppendEntriesReply { term: s.current_term, success: false, match_index: retry_after });
+            ctx.send(
+                from,
+                RaftMsg::AppendEntriesReply { term: s.current_term, success: false, match_index: retry_after },
+            );
             return;
         }
 

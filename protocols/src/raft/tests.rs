@@ -88,7 +88,8 @@ impl Cluster {
                 Effect::Note { .. } => {}
             }
         }
-        let view = SystemView { states: &self.states, durables: &self.durables, changed: Some(node), time: self.events };
+        let view =
+            SystemView { states: &self.states, durables: &self.durables, changed: Some(node), time: self.events };
         if let Err(v) = self.raft.check_invariants(&mut self.monitor, &view) {
             self.violation.get_or_insert(v);
         }
@@ -191,7 +192,10 @@ fn put_then_get_through_the_leader() {
     c.elect(n(0));
     c.request(n(0), put(7, 1, "x", "1"));
     c.deliver_all();
-    assert_eq!(c.last_reply(), &KvReply { id: RequestId { client: ClientId(7), seq: 1 }, outcome: KvOutcome::Ok { value: None } });
+    assert_eq!(
+        c.last_reply(),
+        &KvReply { id: RequestId { client: ClientId(7), seq: 1 }, outcome: KvOutcome::Ok { value: None } }
+    );
     c.request(n(0), get(7, 2, "x"));
     c.deliver_all();
     assert_eq!(c.last_reply().outcome, KvOutcome::Ok { value: Some("1".into()) });
@@ -341,7 +345,12 @@ fn candidate_with_a_stale_log_is_refused() {
 fn one_vote_per_term_survives_a_crash_unless_forget_vote() {
     for bug in [None, Some(RaftBug::ForgetVote)] {
         let mut c = Cluster::new(3, bug);
-        let ask = |candidate: u32| RaftMsg::RequestVote { term: 1, candidate_id: n(candidate), last_log_index: 0, last_log_term: 0 };
+        let ask = |candidate: u32| RaftMsg::RequestVote {
+            term: 1,
+            candidate_id: n(candidate),
+            last_log_index: 0,
+            last_log_term: 0,
+        };
         c.deliver(n(0), n(2), ask(0));
         assert_eq!(c.state(2).voted_for, Some(n(0)));
         c.net.clear();
@@ -401,6 +410,111 @@ fn bug_names_round_trip() {
     }
     let err = "nope".parse::<RaftBug>().unwrap_err();
     assert!(err.contains("nope") && err.contains("forget-vote"), "{err}");
+}
+
+// ---- Each bug's fault pattern, replayed step by step ----
+
+/// Keeps electing `node` (its timer fires, the network settles) until it
+/// leads: a first attempt may only teach it a higher term.
+fn elect_eventually(c: &mut Cluster, node: NodeId) {
+    for _ in 0..3 {
+        c.fire(node, RaftTimer::Election);
+        c.deliver_all();
+        if c.leaders() == vec![node] {
+            return;
+        }
+    }
+    panic!("{node} was not elected");
+}
+
+/// Figure 8 with three nodes. X (term 1) reaches only n0; Y (term 2) reaches
+/// only n1. n0 comes back, leads term 3 and copies X to n2: X is now on a
+/// majority but is from an old term. Correct Raft does not commit it; the
+/// bug does, and n1 (whose last term 2 beats n2's 1) then wins term 4
+/// without X.
+fn figure_8(bug: Option<RaftBug>) -> Cluster {
+    let mut c = Cluster::new(3, bug);
+    c.elect(n(0));
+    c.request(n(0), put(1, 1, "k", "X"));
+    c.net.clear(); // X never leaves n0
+    c.crash(n(0));
+    elect_eventually(&mut c, n(1));
+    c.request(n(1), put(2, 1, "k", "Y"));
+    c.net.clear(); // Y never leaves n1
+    c.crash(n(1));
+    c.recover(n(0));
+    elect_eventually(&mut c, n(0));
+    assert_eq!(c.state(0).current_term, 3);
+    assert_eq!(c.state(2).log.get(1).map(|e| e.term), Some(1), "X reached n2");
+    let committed = c.state(0).commit_index;
+    c.crash(n(0));
+    c.recover(n(1));
+    elect_eventually(&mut c, n(1));
+    assert_eq!(committed, if bug.is_some() { 1 } else { 0 });
+    c
+}
+
+#[test]
+fn figure_8_correct_raft_does_not_commit_the_old_entry() {
+    figure_8(None).assert_healthy();
+}
+
+#[test]
+fn figure_8_commit_old_term_loses_a_committed_entry() {
+    let v = figure_8(Some(RaftBug::CommitOldTerm)).violation.expect("a violation");
+    assert_eq!(v.invariant, "leader-completeness", "{v}");
+}
+
+/// X is committed on n0 and n1 while n2 is cut off; n0 crashes. n2, whose log
+/// is empty, asks n1 for its vote in term 2.
+fn stale_candidate(bug: Option<RaftBug>) -> Cluster {
+    let mut c = Cluster::new(3, bug);
+    c.elect(n(0));
+    c.request(n(0), put(1, 1, "k", "X"));
+    c.net.retain(|(_, to, _)| *to != n(2));
+    c.deliver_all();
+    assert_eq!(c.state(0).commit_index, 1);
+    c.crash(n(0));
+    c.fire(n(2), RaftTimer::Election);
+    c.deliver_all();
+    c
+}
+
+#[test]
+fn a_stale_candidate_loses_unless_no_log_check() {
+    let c = stale_candidate(None);
+    assert!(c.leaders().is_empty());
+    c.assert_healthy();
+    let c = stale_candidate(Some(RaftBug::NoLogCheck));
+    assert_eq!(c.leaders(), vec![n(2)]);
+    assert_eq!(c.violation.expect("a violation").invariant, "leader-completeness");
+}
+
+/// n2 votes for n0 in term 1, crashes and restarts before n0 is elected,
+/// then hears n1's RequestVote for the same term.
+fn vote_twice(bug: Option<RaftBug>) -> Cluster {
+    let mut c = Cluster::new(3, bug);
+    c.fire(n(0), RaftTimer::Election);
+    c.fire(n(1), RaftTimer::Election); // two candidates in term 1
+    let to_n2: Vec<_> = c.net.iter().filter(|(_, to, _)| *to == n(2)).cloned().collect();
+    c.net.retain(|(_, to, _)| *to != n(2));
+    let (from, to, msg) = to_n2[0].clone(); // n0's request
+    c.deliver(from, to, msg);
+    c.crash(n(2));
+    c.recover(n(2));
+    let (from, to, msg) = to_n2[1].clone(); // n1's request
+    c.deliver(from, to, msg);
+    c.deliver_all();
+    c
+}
+
+#[test]
+fn a_restarted_voter_votes_once_unless_forget_vote() {
+    let c = vote_twice(None);
+    assert_eq!(c.leaders(), vec![n(0)]);
+    c.assert_healthy();
+    let c = vote_twice(Some(RaftBug::ForgetVote));
+    assert_eq!(c.violation.expect("a violation").invariant, "election-safety");
 }
 
 // ---- Invariants on hand-built states ----
