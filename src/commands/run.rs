@@ -11,7 +11,7 @@ pub struct RunArgs {
     /// A built-in scenario name (see `faultline list`) or a path to a scenario JSON file.
     pub scenario: String,
     /// The seed: the same seed gives the same run, bit for bit.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     pub seed: u64,
     /// Override the number of nodes.
     #[arg(long)]
