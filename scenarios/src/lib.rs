@@ -2,6 +2,7 @@
 //! the registry of built-in scenarios, the key-value client workload that
 //! records histories, the runner that judges a run, and repro files.
 
+pub mod catalog;
 pub mod judge;
 pub mod kv_client;
 pub mod registry;

@@ -3,16 +3,10 @@
 //! panics, and the checkers the scenario names on the client history).
 
 use crate::judge::HistoryVerdict;
-use crate::kv_client::KvClients;
 use crate::scenario::{Scenario, ScenarioError};
 use checkers::History;
-use protocols::echo::{Echo, EchoBug};
-use protocols::raft::{Raft, RaftBug};
 use serde::{Deserialize, Serialize};
-use sim_core::{
-    ChoiceSource, Choices, FaultSchedule, NoClients, Outcome, Protocol, RunResult, Simulator, TraceEvent, TraceLevel,
-    Workload, WorldConfig,
-};
+use sim_core::{ChoiceSource, Choices, FaultSchedule, Outcome, RunResult, TraceEvent, TraceLevel, WorldConfig};
 
 /// How to run (not part of the scenario: the same run either way).
 #[derive(Clone, Debug)]
@@ -110,25 +104,18 @@ pub fn run(scenario: &Scenario, choices: &ChoiceSource, options: &RunOptions) ->
         stop_when_done: scenario.workload.clients > 0,
     };
     world.validate().map_err(|e| ScenarioError { field: String::new(), message: e })?;
-    let bug = scenario.bug.as_deref();
-    let played = match scenario.protocol.as_str() {
-        "raft" => {
-            let bug = bug.map(|b| b.parse::<RaftBug>()).transpose().map_err(|e| ScenarioError { field: "bug".into(), message: e })?;
-            play(Raft::with_bug(bug), KvClients::new(scenario.workload.clone()), world, draws, |w| w.into_history())
-        }
-        "echo" => {
-            let protocol = Echo { bug: bug.map(|_| EchoBug::DoublePong), ..Echo::new() };
-            play(protocol, NoClients, world, draws, |_| History::new())
-        }
-        other => unreachable!("validated protocol {other}"),
-    };
+    let entry = crate::catalog::all()
+        .into_iter()
+        .find(|p| p.name == scenario.protocol)
+        .expect("validated protocol is in the catalog");
+    let played = (entry.play)(scenario, world, draws)?;
     let mut report = RunReport {
         scenario: scenario.clone(),
         choices: choices.clone(),
         result: played.result,
         schedule,
         history: played.history,
-        findings: Vec::new(),
+        findings: played.findings,
         unknown: Vec::new(),
         verdict: Verdict::Held,
         trace: played.trace,
@@ -136,27 +123,6 @@ pub fn run(scenario: &Scenario, choices: &ChoiceSource, options: &RunOptions) ->
     };
     judge(&mut report);
     Ok(report)
-}
-
-struct Played {
-    result: RunResult,
-    history: History,
-    trace: Vec<TraceEvent>,
-    tape: Option<Vec<u64>>,
-}
-
-fn play<P: Protocol, W: Workload<P>>(
-    protocol: P,
-    workload: W,
-    world: WorldConfig,
-    choices: Choices,
-    history: impl FnOnce(W) -> History,
-) -> Played {
-    let mut sim = Simulator::new(protocol, workload, world, choices);
-    let result = sim.run();
-    let tape = sim.choices_mut().take_tape();
-    let trace = sim.trace_events().to_vec();
-    Played { result, history: history(sim.into_workload()), trace, tape }
 }
 
 /// Turns the run's outcome and the checkers' verdicts into findings and a verdict.

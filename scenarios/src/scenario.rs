@@ -169,10 +169,11 @@ impl Scenario {
         if self.nodes == 0 || self.nodes > MAX_NODES {
             return Err(err("nodes", format!("{} is out of range 1..={MAX_NODES}", self.nodes)));
         }
-        if !crate::registry::PROTOCOLS.contains(&self.protocol.as_str()) {
+        let protocols = crate::registry::protocols();
+        if !protocols.contains(&self.protocol.as_str()) {
             return Err(err(
                 "protocol",
-                format!("unknown protocol `{}` (known: {})", self.protocol, crate::registry::PROTOCOLS.join(", ")),
+                format!("unknown protocol `{}` (known: {})", self.protocol, protocols.join(", ")),
             ));
         }
         if let Some(bug) = &self.bug {

@@ -31,6 +31,11 @@ impl StableHasher {
         StableHasher { state: 0 }
     }
 
+    /// The state before the finaliser.
+    pub fn raw(&self) -> u64 {
+        self.state
+    }
+
     #[inline]
     pub fn add_word(&mut self, word: u64) {
         self.state = (self.state.rotate_left(5) ^ word).wrapping_mul(FX_K);

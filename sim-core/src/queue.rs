@@ -3,13 +3,37 @@
 //! addresses.
 
 use crate::time::Time;
-use std::cmp::Reverse;
+use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-/// The heap holds only small keys `(time, sequence, slot)`; events live in a
-/// slab, so sifting moves 24 bytes whatever the message size.
+/// A heap entry: `(time, sequence)` packed in one `u128` so that comparing
+/// two entries is one branch-free integer comparison (the heap's sift loops
+/// are the engine's hottest code), plus the slab slot of the event.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Key {
+    packed: u128,
+    slot: u32,
+}
+
+impl Ord for Key {
+    #[inline]
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed: BinaryHeap is a max-heap, the earliest event must come first.
+        other.packed.cmp(&self.packed)
+    }
+}
+
+impl PartialOrd for Key {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The heap holds only small keys; events live in a slab, so sifting moves
+/// 24 bytes whatever the message size.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Reverse<(Time, u64, u32)>>,
+    heap: BinaryHeap<Key>,
     slab: Vec<Option<E>>,
     free: Vec<u32>,
     next_seq: u64,
@@ -40,19 +64,20 @@ impl<E> EventQueue<E> {
                 (self.slab.len() - 1) as u32
             }
         };
-        self.heap.push(Reverse((time, seq, slot)));
+        self.heap.push(Key { packed: ((time as u128) << 64) | seq as u128, slot });
     }
 
     #[inline]
     pub fn pop(&mut self) -> Option<(Time, E)> {
-        let Reverse((time, _, slot)) = self.heap.pop()?;
+        let Key { packed, slot } = self.heap.pop()?;
+        let time = (packed >> 64) as Time;
         self.free.push(slot);
         let event = self.slab[slot as usize].take().expect("queued slot holds its event");
         Some((time, event))
     }
 
     pub fn peek_time(&self) -> Option<Time> {
-        self.heap.peek().map(|Reverse((t, _, _))| *t)
+        self.heap.peek().map(|k| (k.packed >> 64) as Time)
     }
 
     pub fn len(&self) -> usize {

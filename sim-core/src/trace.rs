@@ -10,7 +10,6 @@ use crate::hash::StableHasher;
 use crate::ids::Actor;
 use crate::time::Time;
 use serde::{Deserialize, Serialize};
-use std::hash::Hasher;
 
 /// How much of the trace a run keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,7 +73,10 @@ pub struct TraceEvent {
 #[derive(Clone, Debug)]
 pub struct Trace {
     level: TraceLevel,
-    hasher: StableHasher,
+    /// Two independent lanes, so the hot path's multiply chains overlap:
+    /// `who` takes (kind | actor << 8), peer and cause; `what` takes time and payload.
+    who: StableHasher,
+    what: StableHasher,
     /// Hashed events so far; an event's ordinal is its id for `cause`.
     next_ordinal: u64,
     /// Full traces: ordinal -> position in `events` (notes have no ordinal).
@@ -92,7 +94,7 @@ fn actor_word(a: Actor) -> u64 {
 
 impl Trace {
     pub fn new(level: TraceLevel) -> Self {
-        Trace { level, hasher: StableHasher::new(), next_ordinal: 0, positions: Vec::new(), events: Vec::new() }
+        Trace { level, who: StableHasher::new(), what: StableHasher::new(), next_ordinal: 0, positions: Vec::new(), events: Vec::new() }
     }
 
     pub fn level(&self) -> TraceLevel {
@@ -120,13 +122,11 @@ impl Trace {
     ) -> u64 {
         let ordinal = self.next_ordinal;
         self.next_ordinal += 1;
-        let h = &mut self.hasher;
-        h.add_word(kind.tag());
-        h.add_word(time);
-        h.add_word(actor_word(actor));
-        h.add_word(peer.map_or(u64::MAX, actor_word));
-        h.add_word(cause.unwrap_or(u64::MAX));
-        h.add_word(payload);
+        self.who.add_word(kind.tag() | actor_word(actor) << 8);
+        self.what.add_word(time);
+        self.who.add_word(peer.map_or(u64::MAX, actor_word));
+        self.what.add_word(payload);
+        self.who.add_word(cause.unwrap_or(u64::MAX));
         if self.level == TraceLevel::Full {
             let index = self.events.len() as u64;
             self.positions.push(index);
@@ -145,9 +145,10 @@ impl Trace {
         }
     }
 
-    /// The trace hash so far.
+    /// The trace hash so far: `mix64(who ^ rotl(what, 32))` over the two
+    /// lanes' raw states (see `record` for what each lane takes, in order).
     pub fn hash(&self) -> u64 {
-        self.hasher.finish()
+        crate::hash::mix64(self.who.raw() ^ self.what.raw().rotate_left(32))
     }
 
     /// How many hashed events were recorded (notes not counted).

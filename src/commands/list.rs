@@ -16,7 +16,7 @@ pub struct ListArgs {
 pub fn execute(args: &ListArgs) -> i32 {
     let scenarios = registry::builtin();
     if args.json {
-        let protocols: Vec<_> = registry::PROTOCOLS
+        let protocols: Vec<_> = registry::protocols()
             .iter()
             .map(|p| json!({ "name": p, "bugs": registry::bugs_of(p) }))
             .collect();
@@ -39,7 +39,7 @@ pub fn execute(args: &ListArgs) -> i32 {
         }
     }
     println!("\nPROTOCOLS AND BUG VARIANTS");
-    for p in registry::PROTOCOLS {
+    for p in registry::protocols() {
         let bugs = registry::bugs_of(p);
         println!("  {p:<8} bugs: {}", if bugs.is_empty() { "none".into() } else { bugs.join(", ") });
     }

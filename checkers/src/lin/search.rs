@@ -74,6 +74,9 @@ pub fn search<M: Model>(
     let mut state = trans.init();
     let mut next_check = budget.steps + CHECK_EVERY;
     let mut entry = HEAD; // HEAD = "a new level starts"
+    let trace = std::env::var("LIN_TRACE").is_ok();
+    if trace { eprintln!("search n={n}"); }
+    let mut hist = vec![0u64; n + 1];
 
     loop {
         budget.steps += 1;
@@ -84,29 +87,38 @@ pub fn search<M: Model>(
             }
         }
         if entry == HEAD {
-            // Forced move: let R be the pending operation whose return comes
-            // first. If R is legal now and leaves the state unchanged (a
-            // read that matches), some linearization from here starts with
-            // R whenever any does: moving R to the front breaks no real-time
-            // order (nothing pending returned before R was called, R
-            // returning first) and changes no state. So take R without
-            // trying alternatives, and if that configuration is already
-            // known to fail, so is this one.
-            let mut r = list.next[HEAD as usize];
-            while list.is_call[r as usize] {
-                r = list.next[r as usize];
+            // Forced move: if some candidate R (a call before the first
+            // return still in the list) is legal now and leaves the state
+            // unchanged (a read that matches, or an unknown read), some
+            // linearization from here starts with R whenever any does:
+            // moving R to the front breaks no real-time order (every
+            // pending operation returns after R's call, or R would not be a
+            // candidate) and changes no state seen by the operations it
+            // jumps over. So take R without trying alternatives, and if
+            // that configuration is already known to fail, so is this one.
+            let mut c = list.next[HEAD as usize];
+            let mut forced = NONE;
+            while list.is_call[c as usize] {
+                if trans.step(state, list.op[c as usize]) == state {
+                    forced = c;
+                    break;
+                }
+                c = list.next[c as usize];
             }
-            let call = list.call_of[r as usize];
-            let op = list.op[call as usize];
-            if trans.step(state, op) == state {
+            if forced != NONE {
+                let call = forced;
+                let op = list.op[call as usize];
                 linearized.insert(op);
                 match memo.insert(linearized.words(), linearized.hash(), state) {
                     Insert::New => {
                         stack.push(Frame { call, state, forced: true });
                         list.lift(call);
-                        required_left -= 1;
-                        if required_left == 0 {
-                            return Outcome::Linearizable;
+                        if list.ret_of[call as usize] != NONE {
+                            required_left -= 1;
+                            if required_left == 0 {
+                                if trace { dump(&hist, &spans, &list); }
+                                return Outcome::Linearizable;
+                            }
                         }
                         if stack.len() > longest.len() {
                             longest.clear();
@@ -116,7 +128,7 @@ pub fn search<M: Model>(
                     }
                     Insert::Seen => {
                         linearized.remove(op);
-                        entry = r; // dead configuration: backtrack
+                        entry = first_return(&list); // dead configuration: backtrack
                         continue;
                     }
                     Insert::Full => return Outcome::Unknown(UnknownReason::MemoryLimit),
@@ -137,12 +149,20 @@ pub fn search<M: Model>(
                 linearized.insert(op);
                 match memo.insert(linearized.words(), linearized.hash(), next_state) {
                     Insert::New => {
+                        if trace { hist[stack.len()] += 1; if stack.len() == 41 && hist[41] == 1 {
+                            let mut c = list.next[HEAD as usize];
+                            let mut v = vec![];
+                            while c != NONE && v.len() < 60 { v.push(format!("{}{}", if list.is_call[c as usize] {"c"} else {"r"}, spans[list.op[c as usize] as usize].0)); c = list.next[c as usize]; }
+                            eprintln!("stack {:?}", stack.iter().map(|f| spans[list.op[f.call as usize] as usize].0).collect::<Vec<_>>());
+                            eprintln!("list {}", v.join(" "));
+                        } }
                         stack.push(Frame { call: entry, state, forced: false });
                         state = next_state;
                         list.lift(entry);
                         if list.ret_of[e] != NONE {
                             required_left -= 1;
                             if required_left == 0 {
+                                if trace { dump(&hist, &spans, &list); }
                                 return Outcome::Linearizable;
                             }
                         }
@@ -180,9 +200,24 @@ pub fn search<M: Model>(
     }
 }
 
+/// The first return entry still in the list (there is one while a required
+/// operation is left).
+fn first_return(list: &Entries) -> u32 {
+    let mut r = list.next[HEAD as usize];
+    while list.is_call[r as usize] {
+        r = list.next[r as usize];
+    }
+    r
+}
+
 struct Frame {
     call: u32,
     state: u32,
     /// A forced move (see above): undoing it undoes its level too.
     forced: bool,
+}
+
+fn dump(hist: &[u64], _spans: &[(usize, Option<usize>)], _list: &Entries) {
+    let line: Vec<String> = hist.iter().enumerate().filter(|(_, &h)| h > 0).map(|(i, h)| format!("{i}:{h}")).collect();
+    eprintln!("TRACE {}", line.join(" "));
 }
