@@ -19,15 +19,16 @@ fn kind_label(kind: TraceKind) -> &'static str {
         TraceKind::Note => "note",
         TraceKind::Violation => "VIOLATION",
         TraceKind::Panic => "PANIC",
+        TraceKind::State => "state",
     }
 }
 
 /// Renders events as aligned lines: index, sim time, actor, kind, peer, detail.
-/// `persist` events are skipped unless `verbose`.
+/// `persist` events and state snapshots are skipped unless `verbose`.
 pub fn render_text(events: &[TraceEvent], verbose: bool) -> String {
     let mut out = String::new();
     for e in events {
-        if !verbose && e.kind == TraceKind::Persist {
+        if !verbose && matches!(e.kind, TraceKind::Persist | TraceKind::State) {
             continue;
         }
         let peer = match (e.kind, e.peer) {

@@ -217,6 +217,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
             if let Some(state) = state {
                 self.states[i] = Some(state);
                 self.apply_effects(id);
+                self.snapshot(id);
             }
             if self.outcome.is_some() {
                 return;
@@ -358,7 +359,17 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
             return;
         }
         self.apply_effects(node);
+        self.snapshot(node);
         self.check_invariants(Some(node));
+    }
+
+    /// Full traces keep each node's state after every event that ran on it.
+    fn snapshot(&mut self, node: NodeId) {
+        if self.trace.is_full() {
+            if let Some(state) = &self.states[node.index()] {
+                self.trace.state(self.now, Actor::Node(node), || format!("{state:?}"));
+            }
+        }
     }
 
     /// Calls a handler that builds a state (init, recover).
@@ -580,6 +591,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
             self.states[i] = Some(state);
             self.last_persist[i] = None;
             self.apply_effects(node);
+            self.snapshot(node);
             self.check_invariants(Some(node));
         }
     }

@@ -43,6 +43,9 @@ pub enum TraceKind {
     Note,
     Violation,
     Panic,
+    /// A node's whole state after an event ran on it (full traces only, not
+    /// hashed): what reports show when stepping through a run.
+    State,
 }
 
 impl TraceKind {
@@ -139,9 +142,18 @@ impl Trace {
     /// Records a note (a protocol's remark). Notes exist only in full traces
     /// and are not hashed, so they never change a run's hash.
     pub fn note(&mut self, time: Time, actor: Actor, text: impl FnOnce() -> String) {
+        self.unhashed(time, TraceKind::Note, actor, text);
+    }
+
+    /// Records a node's state snapshot (full traces only, not hashed).
+    pub fn state(&mut self, time: Time, actor: Actor, text: impl FnOnce() -> String) {
+        self.unhashed(time, TraceKind::State, actor, text);
+    }
+
+    fn unhashed(&mut self, time: Time, kind: TraceKind, actor: Actor, text: impl FnOnce() -> String) {
         if self.level == TraceLevel::Full {
             let index = self.events.len() as u64;
-            self.events.push(TraceEvent { index, time, kind: TraceKind::Note, actor, peer: None, cause: None, detail: text() });
+            self.events.push(TraceEvent { index, time, kind, actor, peer: None, cause: None, detail: text() });
         }
     }
 

@@ -34,6 +34,11 @@ impl OpSet {
     }
 
     #[inline]
+    pub fn contains(&self, op: u32) -> bool {
+        self.words[(op / 64) as usize] & (1u64 << (op % 64)) != 0
+    }
+
+    #[inline]
     pub fn words(&self) -> &[u64] {
         &self.words
     }

@@ -1,7 +1,7 @@
 //! Turning a failed search into something a person can read: which
 //! operations could not be placed after the longest linearizable prefix.
 
-use super::intern::{Transitions, REJECTED};
+use super::intern::{rejected, Transitions};
 use super::model::Model;
 
 /// Partition-local indices of the operations that could not be placed
@@ -16,7 +16,7 @@ pub fn unplaceable<M: Model>(
     for &op in prefix {
         placed[op as usize] = true;
         state = trans.step(state, op);
-        debug_assert_ne!(state, REJECTED, "the prefix was linearizable");
+        debug_assert!(!rejected(state), "the prefix was linearizable");
     }
     // The earliest return among operations still to place: everything
     // invoked before it was eligible to go next.
@@ -29,7 +29,7 @@ pub fn unplaceable<M: Model>(
     };
     let mut rejected: Vec<u32> = (0..spans.len())
         .filter(|&i| !placed[i] && spans[i].0 < deadline)
-        .filter(|&i| trans.step(state, i as u32) == REJECTED)
+        .filter(|&i| rejected(trans.step(state, i as u32)))
         .map(|i| i as u32)
         .collect();
     if rejected.is_empty() {

@@ -8,13 +8,23 @@ use super::model::Model;
 
 /// No transition: the model rejects the operation in that state.
 pub const REJECTED: u32 = u32::MAX;
+/// No transition, and the model says no state above this one (reachable
+/// by monotone operations) accepts the operation either
+/// ([`Model::may_accept_later`]).
+pub const DEAD: u32 = u32::MAX - 1;
+
+/// Whether a `step` result is a rejection (`REJECTED` or `DEAD`).
+#[inline]
+pub fn rejected(next: u32) -> bool {
+    next >= DEAD
+}
 
 pub struct Transitions<'m, M: Model> {
     model: &'m M,
     ops: Vec<M::Op>,
     states: Vec<M::State>,
     ids: FxHashMap<M::State, u32>,
-    /// `state id << 32 | op` → next state id or `REJECTED`.
+    /// `state id << 32 | op` → next state id, `REJECTED` or `DEAD`.
     cache: FxHashMap<u64, u32>,
 }
 
@@ -31,6 +41,11 @@ impl<'m, M: Model> Transitions<'m, M> {
         t
     }
 
+    /// Whether partition-local op `op` is monotone ([`Model::monotone`]).
+    pub fn monotone(&self, op: u32) -> bool {
+        self.model.monotone(&self.ops[op as usize])
+    }
+
     pub fn init(&self) -> u32 {
         0
     }
@@ -45,7 +60,7 @@ impl<'m, M: Model> Transitions<'m, M> {
         id
     }
 
-    /// The state after `op` from `state`, or `REJECTED`.
+    /// The state after `op` from `state`, or `REJECTED` / `DEAD`.
     #[inline]
     pub fn step(&mut self, state: u32, op: u32) -> u32 {
         let key = (state as u64) << 32 | op as u64;
@@ -54,7 +69,10 @@ impl<'m, M: Model> Transitions<'m, M> {
         }
         let next = match self.model.step(&self.states[state as usize], &self.ops[op as usize]) {
             Some(s) => self.intern(s),
-            None => REJECTED,
+            None if self.model.may_accept_later(&self.states[state as usize], &self.ops[op as usize]) => {
+                REJECTED
+            }
+            None => DEAD,
         };
         self.cache.insert(key, next);
         next

@@ -93,6 +93,24 @@ pub trait Model {
     /// The state after `op`, or `None` when `op` cannot happen in `state`
     /// (e.g. a read that returned something else).
     fn step(&self, state: &Self::State, op: &Self::Op) -> Option<Self::State>;
+    /// Optional pruning knowledge; the default (`false`) claims nothing.
+    /// An operation is *monotone* when it can only move the state up some
+    /// fixed partial order `≤` that the model has in mind: whenever
+    /// `step(s, op)` is `Some(t)`, `s ≤ t`. (For [`Kv`](super::models::Kv)
+    /// the order is "is a prefix of"; `get` and `append` are monotone,
+    /// `put` is not.)
+    fn monotone(&self, _op: &Self::Op) -> bool {
+        false
+    }
+    /// Optional pruning knowledge; the default (`true`) claims nothing.
+    /// Called only when `step(state, op)` is `None`. Answer `false` only if
+    /// no state `t ≥ state` (in the order of [`Model::monotone`]) accepts
+    /// `op`, e.g. a kv get whose result does not start with the current
+    /// value. The search then abandons a configuration in which `op` must
+    /// still happen and only monotone operations can come before it.
+    fn may_accept_later(&self, _state: &Self::State, _op: &Self::Op) -> bool {
+        true
+    }
     /// Whether operations on different keys are independent objects, so the
     /// history can be split by key and each part judged alone
     /// (P-compositionality). True by default: an operation's `key` names

@@ -1,18 +1,20 @@
 //! The Wing & Gong search with Lowe's memoisation, for one partition.
 //!
-//! Walk the entry list from the front. At a call entry, try to linearize
-//! that operation now: if the model accepts it and the resulting (set of
-//! linearized operations, state) is new to the memo, commit to it, lift it
-//! out of the list and restart from the front. At a return entry, the
-//! operation it ends should already have been linearized: backtrack (undo
-//! the last commitment and try the next entry after it). Operations with an
-//! unknown outcome have no return entry, so nothing ever forces them in;
-//! the search succeeds as soon as every operation with a known outcome is
-//! linearized, and fails when it must backtrack with nothing committed.
+//! A level of the search is a configuration: the operations linearized so
+//! far and the model state they lead to. Its candidates are the pending
+//! operations whose call comes before the first pending return (anything
+//! called later must wait for that operation). The search tries the
+//! candidates one by one: if the model accepts one and the resulting
+//! (set of linearized operations, state) is new to the memo, it commits to
+//! it and starts the next level; when a level runs out of candidates it
+//! backtracks. Operations with an unknown outcome have no return, so
+//! nothing ever forces them in; the search succeeds as soon as every
+//! operation with a known outcome is linearized, and fails when the first
+//! level runs out of candidates.
 
 use super::bitset::OpSet;
 use super::entries::{Entries, HEAD, NONE};
-use super::intern::{Transitions, REJECTED};
+use super::intern::{rejected, Transitions, DEAD};
 use super::memo::{Insert, Memo};
 use super::model::Model;
 use super::result::UnknownReason;
@@ -51,12 +53,39 @@ impl Budget {
     }
 }
 
+/// The order in which a level's candidates are tried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// By call (Porcupine's order: walk the entry list from the front).
+    Call,
+    /// By return, earliest first; unknown-outcome operations last.
+    Return,
+}
+
+/// One level of the search.
+struct Level {
+    /// The state at this level.
+    state: u32,
+    /// This level's candidates are `cands[start..end]`, in trial order.
+    start: u32,
+    end: u32,
+    /// The next candidate to try.
+    cursor: u32,
+    /// The call entry committed from this level (valid while a deeper
+    /// level exists).
+    call: u32,
+    /// The commitment was a forced move (see `enter`): this level has no
+    /// alternatives.
+    forced: bool,
+}
+
 /// Searches one partition. `spans[i]` = (call position, return position)
 /// of partition-local op `i`; `trans` steps the model over those ops.
 pub fn search<M: Model>(
     spans: &[(usize, Option<usize>)],
     trans: &mut Transitions<M>,
     budget: &mut Budget,
+    order: Order,
 ) -> Outcome {
     let n = spans.len();
     let mut required_left = spans.iter().filter(|s| s.1.is_some()).count();
@@ -67,16 +96,25 @@ pub fn search<M: Model>(
     let mut linearized = OpSet::new(n);
     // The memo gets what the rest of the budget leaves for it.
     let mut memo = Memo::new(linearized.words().len(), budget.max_memory_bytes);
-    // One frame per committed operation: its call entry and the state
-    // before it.
-    let mut stack: Vec<Frame> = Vec::with_capacity(n);
+    let mut levels: Vec<Level> = Vec::with_capacity(n + 1);
+    let mut cands: Vec<u32> = Vec::with_capacity(4 * n);
     let mut longest: Vec<u32> = Vec::new();
-    let mut state = trans.init();
     let mut next_check = budget.steps + CHECK_EVERY;
-    let mut entry = HEAD; // HEAD = "a new level starts"
-    let trace = std::env::var("LIN_TRACE").is_ok();
-    if trace { eprintln!("search n={n}"); }
-    let mut hist = vec![0u64; n + 1];
+    // Candidates with their sort key, reused.
+    let mut keyed: Vec<(u32, u32)> = Vec::new();
+    // Dead-end pruning (`Model::may_accept_later`): the non-monotone
+    // operations in call order, and each operation's call entry.
+    let non_monotone: Vec<u32> = (0..n as u32).filter(|&op| !trans.monotone(op)).collect();
+    let mut call_entry = vec![NONE; n];
+    for e in 1..list.op.len() {
+        if list.is_call[e] {
+            call_entry[list.op[e] as usize] = e as u32;
+        }
+    }
+
+    // Enter the first level.
+    let mut state = trans.init();
+    let mut entering = true;
 
     loop {
         budget.steps += 1;
@@ -86,138 +124,118 @@ pub fn search<M: Model>(
                 return Outcome::Unknown(reason);
             }
         }
-        if entry == HEAD {
-            // Forced move: if some candidate R (a call before the first
-            // return still in the list) is legal now and leaves the state
-            // unchanged (a read that matches, or an unknown read), some
-            // linearization from here starts with R whenever any does:
-            // moving R to the front breaks no real-time order (every
+        if entering {
+            entering = false;
+            // Gather the candidates: the calls before the first return.
+            // Forced move: if a candidate R is legal now and leaves the
+            // state unchanged (a read that matches, or an unknown read),
+            // some linearization from here starts with R whenever any
+            // does: moving R to the front breaks no real-time order (every
             // pending operation returns after R's call, or R would not be a
             // candidate) and changes no state seen by the operations it
             // jumps over. So take R without trying alternatives, and if
             // that configuration is already known to fail, so is this one.
+            let start = cands.len() as u32;
             let mut c = list.next[HEAD as usize];
             let mut forced = NONE;
+            keyed.clear();
+            let mut dead = false;
             while list.is_call[c as usize] {
-                if trans.step(state, list.op[c as usize]) == state {
+                let next = trans.step(state, list.op[c as usize]);
+                if next == state {
                     forced = c;
                     break;
                 }
+                if !rejected(next) {
+                    keyed.push((list.ret_of[c as usize], c));
+                } else if next == DEAD && list.ret_of[c as usize] != NONE {
+                    // Candidate c must still happen, and no state above
+                    // this one accepts it. If only monotone operations can
+                    // come before it (no pending non-monotone operation is
+                    // called before c returns), this configuration is a
+                    // dead end.
+                    let first_non_monotone = non_monotone
+                        .iter()
+                        .find(|&&op| !linearized.contains(op))
+                        .map_or(NONE, |&op| call_entry[op as usize]);
+                    if list.ret_of[c as usize] < first_non_monotone {
+                        dead = true;
+                        break;
+                    }
+                }
                 c = list.next[c as usize];
             }
-            if forced != NONE {
-                let call = forced;
-                let op = list.op[call as usize];
-                linearized.insert(op);
-                match memo.insert(linearized.words(), linearized.hash(), state) {
-                    Insert::New => {
-                        stack.push(Frame { call, state, forced: true });
-                        list.lift(call);
-                        if list.ret_of[call as usize] != NONE {
-                            required_left -= 1;
-                            if required_left == 0 {
-                                if trace { dump(&hist, &spans, &list); }
-                                return Outcome::Linearizable;
-                            }
-                        }
-                        if stack.len() > longest.len() {
-                            longest.clear();
-                            longest.extend(stack.iter().map(|f| list.op[f.call as usize]));
-                        }
-                        continue; // entry stays HEAD: next level
-                    }
-                    Insert::Seen => {
-                        linearized.remove(op);
-                        entry = first_return(&list); // dead configuration: backtrack
-                        continue;
-                    }
-                    Insert::Full => return Outcome::Unknown(UnknownReason::MemoryLimit),
+            if dead {
+                keyed.clear();
+            } else if forced != NONE {
+                cands.push(forced);
+            } else {
+                if order == Order::Return {
+                    // Entry indices follow the list order; NONE sorts last.
+                    keyed.sort_unstable();
                 }
+                cands.extend(keyed.iter().map(|&(_, c)| c));
             }
-            entry = list.next[HEAD as usize];
-            continue;
+            let end = cands.len() as u32;
+            levels.push(Level { state, start, end, cursor: start, call: NONE, forced: forced != NONE });
         }
-        let e = entry as usize;
-        if list.is_call[e] {
-            let op = list.op[e];
-            let next_state = trans.step(state, op);
-            // An optional operation (unknown outcome, no return entry) that
-            // leaves the state as it is achieves nothing: whatever can
-            // follow it can follow without it, since it constrains no one.
-            let pointless = next_state == state && list.ret_of[e] == NONE;
-            if next_state != REJECTED && !pointless {
-                linearized.insert(op);
-                match memo.insert(linearized.words(), linearized.hash(), next_state) {
-                    Insert::New => {
-                        if trace { hist[stack.len()] += 1; if stack.len() == 41 && hist[41] == 1 {
-                            let mut c = list.next[HEAD as usize];
-                            let mut v = vec![];
-                            while c != NONE && v.len() < 60 { v.push(format!("{}{}", if list.is_call[c as usize] {"c"} else {"r"}, spans[list.op[c as usize] as usize].0)); c = list.next[c as usize]; }
-                            eprintln!("stack {:?}", stack.iter().map(|f| spans[list.op[f.call as usize] as usize].0).collect::<Vec<_>>());
-                            eprintln!("list {}", v.join(" "));
-                        } }
-                        stack.push(Frame { call: entry, state, forced: false });
-                        state = next_state;
-                        list.lift(entry);
-                        if list.ret_of[e] != NONE {
-                            required_left -= 1;
-                            if required_left == 0 {
-                                if trace { dump(&hist, &spans, &list); }
-                                return Outcome::Linearizable;
-                            }
-                        }
-                        if stack.len() > longest.len() {
-                            longest.clear();
-                            longest.extend(stack.iter().map(|f| list.op[f.call as usize]));
-                        }
-                        entry = HEAD;
-                        continue;
-                    }
-                    Insert::Seen => linearized.remove(op),
-                    Insert::Full => return Outcome::Unknown(UnknownReason::MemoryLimit),
-                }
-            }
-            entry = list.next[e];
-        } else {
-            // A return whose operation is not linearized yet: backtrack,
-            // through forced moves (their level had no other option).
+        // Try the next candidate of the top level.
+        let level = levels.last_mut().expect("a level");
+        if level.cursor == level.end {
+            // Out of candidates: backtrack, through forced levels (they had
+            // no alternatives).
             loop {
-                let Some(frame) = stack.pop() else {
+                let dead = levels.pop().expect("a level");
+                cands.truncate(dead.start as usize);
+                let Some(parent) = levels.last_mut() else {
                     return Outcome::NotLinearizable { prefix: longest };
                 };
-                state = frame.state;
-                linearized.remove(list.op[frame.call as usize]);
-                list.unlift(frame.call);
-                if list.ret_of[frame.call as usize] != NONE {
+                let call = parent.call;
+                linearized.remove(list.op[call as usize]);
+                list.unlift(call);
+                if list.ret_of[call as usize] != NONE {
                     required_left += 1;
                 }
-                if !frame.forced {
-                    entry = list.next[frame.call as usize];
+                if !parent.forced {
                     break;
                 }
             }
+            let parent = levels.last().expect("a level");
+            state = parent.state;
+            continue;
+        }
+        let c = cands[level.cursor as usize];
+        level.cursor += 1;
+        let op = list.op[c as usize];
+        let next_state = trans.step(level.state, op);
+        // An optional operation (unknown outcome, no return entry) that
+        // leaves the state as it is achieves nothing: whatever can follow
+        // it can follow without it, since it constrains no one. (Forced
+        // moves take such operations, harmlessly.)
+        let pointless = next_state == level.state && list.ret_of[c as usize] == NONE && !level.forced;
+        if pointless {
+            continue;
+        }
+        linearized.insert(op);
+        match memo.insert(linearized.words(), linearized.hash(), next_state) {
+            Insert::New => {
+                level.call = c;
+                list.lift(c);
+                if list.ret_of[c as usize] != NONE {
+                    required_left -= 1;
+                    if required_left == 0 {
+                        return Outcome::Linearizable;
+                    }
+                }
+                if levels.len() > longest.len() {
+                    longest.clear();
+                    longest.extend(levels.iter().map(|l| list.op[l.call as usize]));
+                }
+                state = next_state;
+                entering = true;
+            }
+            Insert::Seen => linearized.remove(op),
+            Insert::Full => return Outcome::Unknown(UnknownReason::MemoryLimit),
         }
     }
-}
-
-/// The first return entry still in the list (there is one while a required
-/// operation is left).
-fn first_return(list: &Entries) -> u32 {
-    let mut r = list.next[HEAD as usize];
-    while list.is_call[r as usize] {
-        r = list.next[r as usize];
-    }
-    r
-}
-
-struct Frame {
-    call: u32,
-    state: u32,
-    /// A forced move (see above): undoing it undoes its level too.
-    forced: bool,
-}
-
-fn dump(hist: &[u64], _spans: &[(usize, Option<usize>)], _list: &Entries) {
-    let line: Vec<String> = hist.iter().enumerate().filter(|(_, &h)| h > 0).map(|(i, h)| format!("{i}:{h}")).collect();
-    eprintln!("TRACE {}", line.join(" "));
 }
