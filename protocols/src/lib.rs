@@ -2,5 +2,6 @@
 //! over the `sim_core::Protocol` API, with its invariants and bug variants.
 
 pub mod echo;
+pub mod gossip;
 pub mod kv;
 pub mod raft;

@@ -36,6 +36,17 @@ pub fn first_seed_where(
     threads: usize,
     stop: impl Fn(&RunReport) -> bool + Sync,
 ) -> Option<(u64, RunReport)> {
+    let scenario = registry::find(name).unwrap_or_else(|| panic!("no built-in scenario named {name}"));
+    first_seed_where_in(&scenario, seeds, threads, stop)
+}
+
+/// [`first_seed_where`] for any scenario value.
+pub fn first_seed_where_in(
+    scenario: &Scenario,
+    seeds: std::ops::Range<u64>,
+    threads: usize,
+    stop: impl Fn(&RunReport) -> bool + Sync,
+) -> Option<(u64, RunReport)> {
     use std::sync::atomic::{AtomicU64, Ordering};
     let next = AtomicU64::new(seeds.start);
     let best = std::sync::Mutex::new(None::<(u64, RunReport)>);
@@ -49,7 +60,8 @@ pub fn first_seed_where(
                 if matches!(&*best.lock().expect("lock"), Some((s, _)) if *s < seed) {
                     return;
                 }
-                let report = check(name, seed);
+                let report = run(scenario, &sim_core::ChoiceSource::Seed(seed), &RunOptions::default())
+                    .unwrap_or_else(|e| panic!("scenario {} is invalid: {e}", scenario.name));
                 if stop(&report) {
                     let mut b = best.lock().expect("lock");
                     if b.as_ref().is_none_or(|(s, _)| seed < *s) {

@@ -102,6 +102,7 @@ pub fn run(scenario: &Scenario, choices: &ChoiceSource, options: &RunOptions) ->
         limits: scenario.limits,
         trace_level: options.trace,
         stop_when_done: scenario.workload.clients > 0,
+        check_invariants: scenario.invariants,
     };
     world.validate().map_err(|e| ScenarioError { field: String::new(), message: e })?;
     let entry = crate::catalog::all()

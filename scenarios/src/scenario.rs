@@ -36,6 +36,9 @@ pub struct Scenario {
     pub limits: Limits,
     /// Checkers to run on the client history: `linearizability`.
     pub checkers: Vec<String>,
+    /// Check the protocol's invariants after every event (default true).
+    /// Turn off to see what the history checkers catch on their own.
+    pub invariants: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -118,6 +121,7 @@ impl Default for Scenario {
             faults: FaultSchedule::default(),
             limits: Limits::default(),
             checkers: vec!["linearizability".into()],
+            invariants: true,
         }
     }
 }

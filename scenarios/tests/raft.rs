@@ -2,7 +2,7 @@
 //! Raft holds over 500 seeds of each fault scenario (invariants checked
 //! after every event, and the client history checked for linearizability).
 
-use scenarios::{check, first_seed_where, Verdict};
+use scenarios::{check, first_seed_where, first_seed_where_in, registry, Verdict};
 
 const THREADS: usize = 2;
 
@@ -66,4 +66,16 @@ fn correct_raft_holds_under_crash_recovery_500_seeds() {
 #[test]
 fn correct_raft_holds_on_lossy_links_500_seeds() {
     assert_clean("raft-lossy", 500);
+}
+
+/// The history checker on its own (invariants off) catches a Raft bug: the
+/// lost committed entry shows up as a client history no order explains.
+#[test]
+fn linearizability_alone_catches_no_log_check() {
+    let mut scenario = registry::find("raft-no-log-check").unwrap();
+    scenario.invariants = false;
+    let found = first_seed_where_in(&scenario, 1..201, THREADS, |r| r.verdict == Verdict::Violation);
+    let (seed, report) = found.expect("a non-linearizable history within 200 seeds");
+    assert_eq!(report.findings[0].name, "linearizability", "seed {seed}: {:?}", report.findings);
+    eprintln!("raft-no-log-check without invariants: seed {seed}: {}", report.findings[0].detail);
 }

@@ -394,7 +394,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
     }
 
     fn check_invariants(&mut self, changed: Option<NodeId>) {
-        if self.outcome.is_some() {
+        if self.outcome.is_some() || !self.config.check_invariants {
             return;
         }
         let view = SystemView { states: &self.states, durables: &self.durables, changed, time: self.now };

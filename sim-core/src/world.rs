@@ -41,6 +41,9 @@ pub struct WorldConfig {
     pub trace_level: TraceLevel,
     /// End the run as soon as the workload is done.
     pub stop_when_done: bool,
+    /// Check the protocol's invariants after every event. Turned off only to
+    /// show what the history checkers catch on their own.
+    pub check_invariants: bool,
 }
 
 impl WorldConfig {
@@ -59,6 +62,7 @@ impl WorldConfig {
             limits: Limits::default(),
             trace_level: TraceLevel::HashOnly,
             stop_when_done: true,
+            check_invariants: true,
         }
     }
 

@@ -34,6 +34,9 @@ pub struct RunArgs {
     /// Override the event budget (reaching it gives verdict unknown, exit 3).
     #[arg(long)]
     pub max_events: Option<u64>,
+    /// Don't check the protocol's invariants: see what the history checkers catch alone.
+    #[arg(long)]
+    pub no_invariants: bool,
     /// Where to write repro files.
     #[arg(long, default_value = "faultline-out")]
     pub out: PathBuf,
@@ -74,6 +77,9 @@ pub fn execute(args: &RunArgs) -> i32 {
     }
     if let Some(bug) = &args.bug {
         scenario.bug = if bug == "none" { None } else { Some(bug.clone()) };
+    }
+    if args.no_invariants {
+        scenario.invariants = false;
     }
     if let Some(e) = args.max_events {
         scenario.limits.events = e;

@@ -41,6 +41,11 @@ impl<'m, M: Model> Transitions<'m, M> {
         t
     }
 
+    /// Whether partition-local op `op` is read-only ([`Model::read_only`]).
+    pub fn read_only(&self, op: u32) -> bool {
+        self.model.read_only(&self.ops[op as usize])
+    }
+
     /// Whether partition-local op `op` is monotone ([`Model::monotone`]).
     pub fn monotone(&self, op: u32) -> bool {
         self.model.monotone(&self.ops[op as usize])

@@ -94,6 +94,14 @@ pub trait Model {
     /// (e.g. a read that returned something else).
     fn step(&self, state: &Self::State, op: &Self::Op) -> Option<Self::State>;
     /// Optional pruning knowledge; the default (`false`) claims nothing.
+    /// `true` promises that `op` never changes the state: `step(s, op)` is
+    /// `None` or `Some(s)` for every `s` (a read, a failed CAS). The search
+    /// then linearizes such an operation as soon as it is legal, without
+    /// trying alternatives.
+    fn read_only(&self, _op: &Self::Op) -> bool {
+        false
+    }
+    /// Optional pruning knowledge; the default (`false`) claims nothing.
     /// An operation is *monotone* when it can only move the state up some
     /// fixed partial order `≤` that the model has in mind: whenever
     /// `step(s, op)` is `Some(t)`, `s ≤ t`. (For [`Kv`](super::models::Kv)

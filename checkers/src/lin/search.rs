@@ -104,6 +104,7 @@ pub fn search<M: Model>(
     let mut keyed: Vec<(u32, u32)> = Vec::new();
     // Dead-end pruning (`Model::may_accept_later`): the non-monotone
     // operations in call order, and each operation's call entry.
+    let read_only: Vec<bool> = (0..n as u32).map(|op| trans.read_only(op)).collect();
     let non_monotone: Vec<u32> = (0..n as u32).filter(|&op| !trans.monotone(op)).collect();
     let mut call_entry = vec![NONE; n];
     for e in 1..list.op.len() {
@@ -127,27 +128,36 @@ pub fn search<M: Model>(
         if entering {
             entering = false;
             // Gather the candidates: the calls before the first return.
-            // Forced move: if a candidate R is legal now and leaves the
-            // state unchanged (a read that matches, or an unknown read),
-            // some linearization from here starts with R whenever any
-            // does: moving R to the front breaks no real-time order (every
-            // pending operation returns after R's call, or R would not be a
-            // candidate) and changes no state seen by the operations it
-            // jumps over. So take R without trying alternatives, and if
-            // that configuration is already known to fail, so is this one.
+            // Forced move: if a candidate R is legal now and read-only
+            // (`Model::read_only`: it changes no state wherever it is
+            // legal), some linearization from here starts with R whenever
+            // any does: moving R to the front breaks no real-time order
+            // (every pending operation returns after R's call, or R would
+            // not be a candidate), and changes no state, neither where R
+            // was nor for the operations it jumps over. (An optional R may
+            // also be left out; putting it first is no worse.) So take R
+            // without trying alternatives, and if that configuration is
+            // already known to fail, so is this one.
             let start = cands.len() as u32;
             let mut c = list.next[HEAD as usize];
             let mut forced = NONE;
             keyed.clear();
             let mut dead = false;
             while list.is_call[c as usize] {
-                let next = trans.step(state, list.op[c as usize]);
-                if next == state {
+                let op = list.op[c as usize];
+                let next = trans.step(state, op);
+                if next == state && read_only[op as usize] {
                     forced = c;
                     break;
                 }
                 if !rejected(next) {
-                    keyed.push((list.ret_of[c as usize], c));
+                    // An optional operation (unknown outcome, no return
+                    // entry) that leaves the state as it is achieves
+                    // nothing: whatever can follow it can follow without
+                    // it, since it constrains no one. Skip it.
+                    if next != state || list.ret_of[c as usize] != NONE {
+                        keyed.push((list.ret_of[c as usize], c));
+                    }
                 } else if next == DEAD && list.ret_of[c as usize] != NONE {
                     // Candidate c must still happen, and no state above
                     // this one accepts it. If only monotone operations can
@@ -208,14 +218,6 @@ pub fn search<M: Model>(
         level.cursor += 1;
         let op = list.op[c as usize];
         let next_state = trans.step(level.state, op);
-        // An optional operation (unknown outcome, no return entry) that
-        // leaves the state as it is achieves nothing: whatever can follow
-        // it can follow without it, since it constrains no one. (Forced
-        // moves take such operations, harmlessly.)
-        let pointless = next_state == level.state && list.ret_of[c as usize] == NONE && !level.forced;
-        if pointless {
-            continue;
-        }
         linearized.insert(op);
         match memo.insert(linearized.words(), linearized.hash(), next_state) {
             Insert::New => {

@@ -3,7 +3,7 @@
 //! key's value.
 
 use super::{no_failure, read_result};
-use super::kv_state::{KvState, Piece};
+use super::kv_state::{KvState, Piece, ReadValue};
 use crate::history::Value;
 use std::rc::Rc;
 use crate::lin::model::{Model, OpView};
@@ -17,7 +17,7 @@ pub struct Kv;
 #[derive(Clone, Debug)]
 pub enum KvOp {
     /// A get that returned this value (`None` inside: nil or `""`).
-    Get(Option<Rc<Piece>>),
+    Get(Option<Rc<ReadValue>>),
     /// A get whose result is unknown.
     GetUnknown,
     Put(Rc<Piece>),
@@ -46,7 +46,7 @@ impl Model for Kv {
                 None => Ok(KvOp::GetUnknown),
                 Some(Value::Nil) => Ok(KvOp::Get(None)),
                 Some(Value::Str(s)) if s.is_empty() => Ok(KvOp::Get(None)),
-                Some(Value::Str(s)) => Ok(KvOp::Get(Some(Rc::new(Piece::new(&s))))),
+                Some(Value::Str(s)) => Ok(KvOp::Get(Some(Rc::new(ReadValue::new(&s))))),
                 Some(other) => Err(format!("kv: get must return a string or nil, got {other}")),
             },
             "put" | "write" => {
@@ -60,9 +60,25 @@ impl Model for Kv {
             f => Err(format!("kv: unknown operation `{f}` (expected get, put or append)")),
         }
     }
+    fn read_only(&self, op: &KvOp) -> bool {
+        matches!(op, KvOp::Get(_) | KvOp::GetUnknown)
+    }
+    /// The order is "is a prefix of" (nil below everything): gets and
+    /// appends only move up it, a put can go anywhere.
+    fn monotone(&self, op: &KvOp) -> bool {
+        !matches!(op, KvOp::Put(_))
+    }
+    fn may_accept_later(&self, state: &KvState, op: &KvOp) -> bool {
+        match op {
+            KvOp::Get(expected) => state.may_grow_into(expected.as_deref()),
+            _ => true,
+        }
+    }
     fn step(&self, state: &KvState, op: &KvOp) -> Option<KvState> {
         match op {
-            KvOp::Get(expected) => state.reads_as(expected.as_deref()).then(|| state.clone()),
+            KvOp::Get(expected) => {
+                state.reads_as(expected.as_ref().map(|r| &*r.piece)).then(|| state.clone())
+            }
             KvOp::GetUnknown => Some(state.clone()),
             KvOp::Put(v) => Some(KvState::put(v)),
             KvOp::Append(suffix) => Some(state.append(suffix)),

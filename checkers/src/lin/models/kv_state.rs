@@ -43,6 +43,45 @@ impl Piece {
     }
 }
 
+/// How many bytes apart `ReadValue` keeps prefix hashes.
+const STRIDE: usize = 8;
+
+/// A value a get returned, with the hash of every `STRIDE`-th prefix so
+/// that "could this state still grow into that value?" costs O(STRIDE).
+#[derive(Debug)]
+pub struct ReadValue {
+    pub piece: Rc<Piece>,
+    /// `checkpoints[i]` = hash of the first `i * STRIDE` bytes.
+    checkpoints: Box<[u64]>,
+}
+
+impl ReadValue {
+    pub fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let mut checkpoints = Vec::with_capacity(bytes.len() / STRIDE + 1);
+        let mut h = 0u64;
+        for (i, &b) in bytes.iter().enumerate() {
+            if i % STRIDE == 0 {
+                checkpoints.push(h);
+            }
+            h = h.wrapping_mul(BASE).wrapping_add(b as u64 + 1);
+        }
+        if bytes.len() % STRIDE == 0 {
+            checkpoints.push(h);
+        }
+        ReadValue { piece: Rc::new(Piece::new(text)), checkpoints: checkpoints.into() }
+    }
+
+    /// The hash of the first `len` bytes (`len` at most the length).
+    fn prefix_hash(&self, len: usize) -> u64 {
+        let mut h = self.checkpoints[len / STRIDE];
+        for &b in &self.piece.text.as_bytes()[len / STRIDE * STRIDE..len] {
+            h = h.wrapping_mul(BASE).wrapping_add(b as u64 + 1);
+        }
+        h
+    }
+}
+
 /// A link of the chain: the piece appended last and the value before it
 /// (`parent` is `None` at the value last put, or at nil).
 #[derive(Debug)]
@@ -90,6 +129,17 @@ impl KvState {
         match piece {
             None => self.len == 0,
             Some(p) => self.len == p.text.len() && self.hash == p.hash && self.text() == *p.text,
+        }
+    }
+
+    /// Whether appending could still turn this value into one that reads
+    /// as `read` (nil or `""` when `None`). `false` is exact (the hashes of
+    /// the value and of the read's prefix differ); `true` may be a hash
+    /// collision, which only costs the search time.
+    pub fn may_grow_into(&self, read: Option<&ReadValue>) -> bool {
+        match read {
+            None => self.len == 0,
+            Some(r) => self.len <= r.piece.text.len() && r.prefix_hash(self.len) == self.hash,
         }
     }
 
@@ -158,6 +208,17 @@ mod tests {
         assert_eq!(s, KvState::put(&whole));
         assert_ne!(KvState::nil(), KvState::put(&Rc::new(Piece::new(""))));
         assert!(KvState::nil().reads_as(None));
+        for text in ["", "a", "abc", "abcdefgh", "abcdefghi", "abcdefghijklmnopq"] {
+            let read = ReadValue::new(text);
+            for cut in 0..=text.len() {
+                let s = KvState::put(&Rc::new(Piece::new(&text[..cut])));
+                assert!(s.may_grow_into(Some(&read)), "{text} {cut}");
+                let other = KvState::put(&Rc::new(Piece::new(&format!("{}z", &text[..cut]))));
+                assert!(!other.may_grow_into(Some(&read)), "{text} {cut}");
+            }
+            assert!(KvState::nil().may_grow_into(Some(&read)));
+        }
+        assert!(!s.may_grow_into(None));
         // A deep chain drops without overflowing the stack.
         let mut deep = KvState::nil();
         for _ in 0..200_000 {

@@ -17,7 +17,7 @@ mod set;
 
 pub use kind::ModelKind;
 pub use kv::{Kv, KvOp};
-pub use kv_state::{KvState, Piece};
+pub use kv_state::{KvState, Piece, ReadValue};
 pub use queue::{Queue, QueueOp};
 pub use register::{CasRegister, RegOp, Register};
 pub use set::{SetModel, SetOp};

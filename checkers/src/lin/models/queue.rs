@@ -36,6 +36,10 @@ impl Model for Queue {
             f => Err(format!("queue: unknown operation `{f}` (expected enqueue or dequeue)")),
         }
     }
+    /// A dequeue that found the queue empty.
+    fn read_only(&self, op: &QueueOp) -> bool {
+        matches!(op, QueueOp::Dequeue(Some(Value::Nil)))
+    }
     fn step(&self, state: &VecDeque<Value>, op: &QueueOp) -> Option<VecDeque<Value>> {
         match op {
             QueueOp::Enqueue(v) => {

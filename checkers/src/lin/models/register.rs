@@ -35,6 +35,15 @@ fn compile_read_write(op: &OpView, model: &str) -> Result<Option<RegOp>, String>
     }
 }
 
+/// Reads, CASes that failed, and CASes that would write what they expect.
+fn read_only_register(op: &RegOp) -> bool {
+    match op {
+        RegOp::Read(_) => true,
+        RegOp::Write(_) => false,
+        RegOp::Cas { expected, new, matched } => *matched == Some(false) || expected == new,
+    }
+}
+
 fn step_register(state: &Value, op: &RegOp) -> Option<Value> {
     match op {
         RegOp::Read(Some(v)) => (v == state).then(|| state.clone()),
@@ -65,6 +74,9 @@ impl Model for Register {
     }
     fn step(&self, state: &Value, op: &RegOp) -> Option<Value> {
         step_register(state, op)
+    }
+    fn read_only(&self, op: &RegOp) -> bool {
+        read_only_register(op)
     }
 }
 
@@ -102,5 +114,8 @@ impl Model for CasRegister {
     }
     fn step(&self, state: &Value, op: &RegOp) -> Option<Value> {
         step_register(state, op)
+    }
+    fn read_only(&self, op: &RegOp) -> bool {
+        read_only_register(op)
     }
 }

@@ -46,6 +46,9 @@ impl Model for SetModel {
             f => Err(format!("set: unknown operation `{f}` (expected add, remove or read)")),
         }
     }
+    fn read_only(&self, op: &SetOp) -> bool {
+        matches!(op, SetOp::Read(_))
+    }
     fn step(&self, state: &BTreeSet<Value>, op: &SetOp) -> Option<BTreeSet<Value>> {
         match op {
             SetOp::Add(v) => {
