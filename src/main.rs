@@ -29,6 +29,8 @@ enum Command {
     Lin(commands::lin::LinArgs),
     /// Judge a recorded history for causal consistency (CC, CM, CCv) and session guarantees.
     Causal(commands::causal::CausalArgs),
+    /// Draw a run: space-time diagram (SVG), step-through HTML viewer, text timeline, ShiViz log.
+    Report(commands::report::ReportArgs),
 }
 
 fn main() {
@@ -40,6 +42,7 @@ fn main() {
         Command::Replay(args) => commands::replay::execute(args),
         Command::Lin(args) => commands::lin::execute(args),
         Command::Causal(args) => commands::causal::execute(args),
+        Command::Report(args) => commands::report::execute(args),
     };
     std::process::exit(code);
 }

@@ -196,6 +196,12 @@ fn true_result(kind: ModelKind, state: &RefState, f: &str, key: &Option<String>,
 /// random moment inside their interval, then some results corrupted so that
 /// a good share is not linearizable.
 fn random_history(kind: ModelKind, rng: &mut ChaCha8Rng) -> History {
+    random_history_sized(kind, rng, 8, 3)
+}
+
+/// `random_history` with up to `max_ops` operations over `processes`
+/// processes.
+fn random_history_sized(kind: ModelKind, rng: &mut ChaCha8Rng, max_ops: usize, processes: usize) -> History {
     struct Open {
         f: String,
         key: Option<String>,
@@ -203,12 +209,12 @@ fn random_history(kind: ModelKind, rng: &mut ChaCha8Rng) -> History {
         /// The result, once the operation took effect.
         effect: Option<Value>,
     }
-    let total = rng.gen_range(1..=8);
+    let total = rng.gen_range(1..=max_ops);
     let mut invoked = 0;
     let mut counter = 0;
     let mut state = RefState::default();
-    let mut open: [Option<Open>; 3] = [None, None, None];
-    let mut retired = [false; 3];
+    let mut open: Vec<Option<Open>> = (0..processes).map(|_| None).collect();
+    let mut retired = vec![false; processes];
     let mut h = History::new();
     let event = |process: usize, kind: EventType, f: &str, key: &Option<String>, value: Value| Event {
         process: process as u64,
@@ -223,7 +229,7 @@ fn random_history(kind: ModelKind, rng: &mut ChaCha8Rng) -> History {
         if invoked == total && !busy {
             break;
         }
-        let p = rng.gen_range(0..3);
+        let p = rng.gen_range(0..processes);
         if retired[p] {
             if retired.iter().all(|r| *r) {
                 break;
@@ -323,11 +329,13 @@ fn random_history(kind: ModelKind, rng: &mut ChaCha8Rng) -> History {
 
 #[test]
 fn fast_checker_agrees_with_brute_force() {
+    // LIN_PROPERTY_CASES=100000 for a longer soak.
+    let cases: usize = std::env::var("LIN_PROPERTY_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
     let mut totals = BTreeMap::new();
     for (k, kind) in ModelKind::ALL.into_iter().enumerate() {
         let mut rng = ChaCha8Rng::seed_from_u64(0x11_4e_a7 + k as u64);
         let (mut yes, mut no) = (0, 0);
-        for case in 0..2000 {
+        for case in 0..cases {
             let h = random_history(kind, &mut rng);
             h.validate().unwrap_or_else(|e| panic!("{kind} case {case}: generator made {e}\n{}", h.to_json_lines()));
             let expected = brute_force(kind, &h);
@@ -351,4 +359,33 @@ fn fast_checker_agrees_with_brute_force() {
     for (name, (yes, no)) in &totals {
         assert!(*yes > 200 && *no > 200, "{name}: {yes} linearizable, {no} not");
     }
+}
+
+/// Kv histories with more concurrency (up to 10 operations over 5
+/// processes), where the kv-specific pruning (gets that can no longer be
+/// matched by appending) and forced reads have room to act.
+#[test]
+fn kv_with_more_concurrency_agrees_with_brute_force() {
+    let cases: usize = std::env::var("LIN_PROPERTY_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
+    let mut rng = ChaCha8Rng::seed_from_u64(0x6b_76_0a);
+    let (mut yes, mut no) = (0, 0);
+    for case in 0..cases {
+        let h = random_history_sized(ModelKind::Kv, &mut rng, 10, 5);
+        h.validate().unwrap_or_else(|e| panic!("case {case}: generator made {e}\n{}", h.to_json_lines()));
+        let expected = brute_force(ModelKind::Kv, &h);
+        let report = ModelKind::Kv.check(&h, &CheckOptions::default()).unwrap();
+        assert_eq!(
+            report.linearizable(),
+            Some(expected),
+            "case {case}: checker {:?}, brute force {expected}\n{}",
+            report.verdict,
+            h.to_json_lines()
+        );
+        if expected {
+            yes += 1
+        } else {
+            no += 1
+        }
+    }
+    assert!(yes * 10 > cases && no * 10 > cases, "{yes} linearizable, {no} not");
 }

@@ -73,12 +73,16 @@
 //!   `o`'s updates in the log, and the log holds them in sequence order.
 //! - `lamport-dominates-store`: a replica's Lamport clock is at least the
 //!   stamp of every value it stores (so its next write wins over them).
+//! - `causal-delivery` (causal): every applied update's dependencies are
+//!   applied too. Checking each origin's last update suffices, because an
+//!   origin's dependencies only grow.
 //!
 //! Causal consistency itself is a property of what clients see, judged from
 //! the outside on the recorded history by the `causal` checker (CC and CCv),
 //! and convergence is judged on the final states (the catalog's end-of-run
-//! check). They are deliberately not internal invariants: the `no-deps` bug
-//! must be caught the way a real system's would be, from its clients.
+//! check). `causal-delivery` catches a replica breaking causality the moment
+//! it does; with invariants off (`--no-invariants`) the checker must find the
+//! same bug from the clients' side alone, as it would for a real system.
 //!
 //! ## Bug variants
 //! - `no-deps` (causal flavour): applies an update as soon as it is the next
@@ -86,7 +90,8 @@
 //!   replica can then show `y = b` (written by a client that had read
 //!   `x = a`) while still holding the old `x`; a client reading `y` then
 //!   `x` there sees an effect without its cause: WriteCOInitRead or
-//!   WriteCORead in the causal checker. Exposed when a rumor overtakes the
+//!   WriteCORead in the causal checker (and `causal-delivery` breaks the
+//!   moment the replica applies it). Exposed when a rumor overtakes the
 //!   one it depends on: lossy, reordering links with long tails and
 //!   partitions that let updates reach a replica by different paths.
 
@@ -272,7 +277,8 @@ impl Gossip {
 
     fn arm_anti_entropy(&self, ctx: &mut Ctx<'_, Self>) {
         let mean = self.anti_entropy_interval_ns.max(2);
-        ctx.set_timer(GossipTimer::AntiEntropy, ctx.random_range(mean / 2, mean + mean / 2));
+        let after = ctx.random_range(mean / 2, mean + mean / 2);
+        ctx.set_timer(GossipTimer::AntiEntropy, after);
     }
 
     /// `k` distinct peers other than `id`, at random.
@@ -324,7 +330,7 @@ impl Gossip {
     }
 
     /// Updates arriving by rumor or anti-entropy.
-    fn receive(&self, id: NodeId, state: &mut GossipState, updates: Vec<UpdateRef>, ctx: &mut Ctx<'_, Self>) {
+    fn receive(&self, state: &mut GossipState, updates: Vec<UpdateRef>, ctx: &mut Ctx<'_, Self>) {
         let n = ctx.node_count();
         let mut changed = false;
         if !self.causal_flavour() {
@@ -367,7 +373,14 @@ impl Gossip {
                         r.lamport = r.lamport.max(u.stamp.lamport);
                         let won = Self::merge(r, &u);
                         ctx.note(|| {
-                            format!("applied {}={} from n{}#{}{}", u.key, u.value, o, u.seq, if won { "" } else { " (older)" })
+                            format!(
+                                "applied {}={} from n{}#{}{}",
+                                u.key,
+                                u.value,
+                                o,
+                                u.seq,
+                                if won { "" } else { " (older)" }
+                            )
                         });
                         state.hot.insert(u.id(), (u, self.rounds));
                         progress = true;
@@ -409,7 +422,14 @@ impl Gossip {
     }
 
     /// Eventual anti-entropy: answer a digest of stamps with the newer entries.
-    fn on_stamps(&self, state: &GossipState, from: NodeId, stamps: &[(String, Stamp)], reply: bool, ctx: &mut Ctx<'_, Self>) {
+    fn on_stamps(
+        &self,
+        state: &GossipState,
+        from: NodeId,
+        stamps: &[(String, Stamp)],
+        reply: bool,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
         let theirs: BTreeMap<&str, Stamp> = stamps.iter().map(|(k, s)| (k.as_str(), *s)).collect();
         let store = &state.replica.store;
         let mut newer: Vec<UpdateRef> =
@@ -450,10 +470,10 @@ impl Protocol for Gossip {
         self.fresh(ctx.node_count())
     }
 
-    fn on_message(&self, id: NodeId, state: &mut GossipState, from: NodeId, msg: GossipMsg, ctx: &mut Ctx<'_, Self>) {
+    fn on_message(&self, _id: NodeId, state: &mut GossipState, from: NodeId, msg: GossipMsg, ctx: &mut Ctx<'_, Self>) {
         match msg {
-            GossipMsg::Rumor(u) => self.receive(id, state, vec![u], ctx),
-            GossipMsg::Updates(us) => self.receive(id, state, us, ctx),
+            GossipMsg::Rumor(u) => self.receive(state, vec![u], ctx),
+            GossipMsg::Updates(us) => self.receive(state, us, ctx),
             GossipMsg::Digest { clock, reply } => {
                 if self.causal_flavour() {
                     self.on_digest(state, from, &clock, reply, ctx);
@@ -498,7 +518,14 @@ impl Protocol for Gossip {
         }
     }
 
-    fn on_request(&self, id: NodeId, state: &mut GossipState, client: ClientId, request: KvRequest, ctx: &mut Ctx<'_, Self>) {
+    fn on_request(
+        &self,
+        id: NodeId,
+        state: &mut GossipState,
+        client: ClientId,
+        request: KvRequest,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
         let rid = request.id;
         if let Some((seq, result)) = state.replica.sessions.get(&rid.client) {
             if rid.seq == *seq {
@@ -556,7 +583,27 @@ impl Protocol for Gossip {
                     if r.clock.get(o) != Some(&(log.len() as u64)) || !in_order {
                         return Err(Violation::new(
                             "vector-clock-matches-log",
-                            format!("n{i}: clock[{o}] = {:?} but its log holds {} updates of n{o}", r.clock.get(o), log.len()),
+                            format!(
+                                "n{i}: clock[{o}] = {:?} but its log holds {} updates of n{o}",
+                                r.clock.get(o),
+                                log.len()
+                            ),
+                        ));
+                    }
+                }
+            }
+            if self.causal_flavour() {
+                for (o, log) in r.log.iter().enumerate() {
+                    let Some(u) = log.last() else { continue };
+                    let missing =
+                        r.clock.iter().zip(&u.deps).enumerate().find(|(k, (have, need))| *k != o && have < need);
+                    if let Some((k, (have, need))) = missing {
+                        return Err(Violation::new(
+                            "causal-delivery",
+                            format!(
+                                "n{i} applied {}={} (n{o}#{}), which depends on {need} updates of n{k}; it has {have}",
+                                u.key, u.value, u.seq
+                            ),
                         ));
                     }
                 }
@@ -564,7 +611,10 @@ impl Protocol for Gossip {
             if let Some(u) = r.store.values().find(|u| u.stamp.lamport > r.lamport) {
                 return Err(Violation::new(
                     "lamport-dominates-store",
-                    format!("n{i}: Lamport clock {} is below the stamp {:?} of {}={}", r.lamport, u.stamp, u.key, u.value),
+                    format!(
+                        "n{i}: Lamport clock {} is below the stamp {:?} of {}={}",
+                        r.lamport, u.stamp, u.key, u.value
+                    ),
                 ));
             }
         }
@@ -593,7 +643,10 @@ mod tests {
     }
 
     fn put(client: u32, seq: u64, key: &str, value: &str) -> KvRequest {
-        KvRequest { id: RequestId { client: ClientId(client), seq }, command: KvCommand::Put { key: key.into(), value: value.into() } }
+        KvRequest {
+            id: RequestId { client: ClientId(client), seq },
+            command: KvCommand::Put { key: key.into(), value: value.into() },
+        }
     }
 
     fn get(client: u32, seq: u64, key: &str) -> KvRequest {
@@ -653,7 +706,7 @@ mod tests {
         let g = Gossip::causal();
         let (ux, uy) = two_dependent_updates(&g);
         let mut s1 = g.fresh(3);
-        step(&g, 1, &mut s1, |g, s, ctx| g.receive(NodeId(1), s, vec![uy.clone(), ux.clone()], ctx));
+        step(&g, 1, &mut s1, |g, s, ctx| g.receive(s, vec![uy.clone(), ux.clone()], ctx));
         assert_eq!(s1.replica.clock, vec![1, 1, 0], "out-of-order batch applied in causal order");
         let effects = step(&g, 1, &mut s1, |g, s, ctx| {
             g.on_message(NodeId(1), s, NodeId(2), GossipMsg::Digest { clock: vec![0, 0, 1], reply: true }, ctx)
@@ -684,7 +737,9 @@ mod tests {
             })
         };
         let mut s = g.fresh(3);
-        step(&g, 0, &mut s, |g, s, ctx| g.receive(NodeId(0), s, vec![mk(5, 2, "late"), mk(5, 1, "tie-lost"), mk(3, 1, "old")], ctx));
+        step(&g, 0, &mut s, |g, s, ctx| {
+            g.receive(s, vec![mk(5, 2, "late"), mk(5, 1, "tie-lost"), mk(3, 1, "old")], ctx)
+        });
         assert_eq!(read(&g, 0, &mut s, "x", 1), Some("late".into()));
         // A local write wins over everything seen so far.
         step(&g, 0, &mut s, |g, s, ctx| g.on_request(NodeId(0), s, ClientId(0), put(0, 1, "x", "mine"), ctx));
@@ -696,7 +751,8 @@ mod tests {
         let g = Gossip::causal();
         let mut s = g.fresh(3);
         step(&g, 0, &mut s, |g, s, ctx| g.on_request(NodeId(0), s, ClientId(0), put(0, 1, "x", "a"), ctx));
-        let effects = step(&g, 0, &mut s, |g, s, ctx| g.on_request(NodeId(0), s, ClientId(0), put(0, 1, "x", "a"), ctx));
+        let effects =
+            step(&g, 0, &mut s, |g, s, ctx| g.on_request(NodeId(0), s, ClientId(0), put(0, 1, "x", "a"), ctx));
         assert_eq!(s.replica.clock[0], 1);
         assert!(effects.iter().any(|e| matches!(e, Effect::Reply { .. })));
     }
@@ -714,7 +770,7 @@ mod tests {
             value: "v".into(),
         });
         let short = Arc::new(Update { origin: NodeId(1), deps: vec![0], ..(*bad).clone() });
-        step(&g, 0, &mut s, |g, s, ctx| g.receive(NodeId(0), s, vec![bad, short], ctx));
+        step(&g, 0, &mut s, |g, s, ctx| g.receive(s, vec![bad, short], ctx));
         step(&g, 0, &mut s, |g, s, ctx| {
             g.on_message(NodeId(0), s, NodeId(1), GossipMsg::Digest { clock: vec![u64::MAX], reply: true }, ctx)
         });

@@ -1,7 +1,10 @@
 //! Protocols: one readable module per protocol, each a pure state machine
 //! over the `sim_core::Protocol` API, with its invariants and bug variants.
 
+pub mod bank;
 pub mod echo;
 pub mod gossip;
 pub mod kv;
+pub mod paxos;
 pub mod raft;
+pub mod two_pc;

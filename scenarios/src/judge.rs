@@ -69,6 +69,59 @@ pub fn check_history(checker: &str, history: &History) -> HistoryVerdict {
                 },
             }
         }
+        "causal" => check_causal(history),
         other => HistoryVerdict::Unknown(format!("no checker named `{other}`")),
+    }
+}
+
+/// The longest history the `causal` checker judges (its cost is polynomial,
+/// without a step budget; beyond this the verdict is unknown).
+pub const CAUSAL_MAX_EVENTS: usize = 2_000_000;
+
+/// Causal consistency at the levels a causal store with last-writer-wins
+/// promises: CC and CCv (CCv implies CC; causal memory, CM, is a different,
+/// incomparable promise such stores do not make).
+fn check_causal(history: &History) -> HistoryVerdict {
+    use checkers::causal::{self, Level};
+    if history.len() > CAUSAL_MAX_EVENTS {
+        return HistoryVerdict::Unknown(format!(
+            "causal: the history has {} events, above the limit {CAUSAL_MAX_EVENTS}",
+            history.len()
+        ));
+    }
+    let finding = |detail: String, time_ns: Option<u64>| Finding {
+        kind: "checker".into(),
+        name: "causal".into(),
+        detail,
+        node: None,
+        time_ns,
+    };
+    let options = causal::CheckOptions { levels: vec![Level::CC, Level::CCv], sessions: false };
+    match causal::check_history(history, &options) {
+        Err(e) => {
+            HistoryVerdict::Violated(finding(format!("the history cannot be judged for causal consistency: {e}"), None))
+        }
+        Ok(report) if report.all_hold() => HistoryVerdict::Holds,
+        Ok(report) => {
+            let broken: Vec<String> = report.levels.iter().filter(|v| !v.holds).map(|v| v.level.to_string()).collect();
+            let counts: Vec<String> = report.counts.iter().map(|(p, n)| format!("{p} x{n}")).collect();
+            let Some(v) = report.violations.first() else {
+                let detail = format!("{} violated ({})", broken.join(", "), counts.join(", "));
+                return HistoryVerdict::Violated(finding(detail, None));
+            };
+            let ops: Vec<String> = v.ops.iter().map(|r| format!("{}: {}", r.role, r.op)).collect();
+            let time = v.ops.iter().filter_map(|r| history.events.get(r.op.event).and_then(|e| e.time)).max();
+            HistoryVerdict::Violated(finding(
+                format!(
+                    "{} violated ({}); {}: {} [{}]",
+                    broken.join(", "),
+                    counts.join(", "),
+                    v.pattern,
+                    v.explanation,
+                    ops.join("; ")
+                ),
+                time,
+            ))
+        }
     }
 }

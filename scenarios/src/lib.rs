@@ -2,13 +2,17 @@
 //! the registry of built-in scenarios, the key-value client workload that
 //! records histories, the runner that judges a run, and repro files.
 
+pub mod bank_workload;
+pub mod campaign;
 pub mod catalog;
 pub mod judge;
 pub mod kv_client;
+pub mod models;
 pub mod registry;
 pub mod repro;
 pub mod runner;
 pub mod scenario;
+pub mod shrink;
 
 pub use repro::{Repro, ReproError};
 pub use runner::{run, Finding, RunOptions, RunReport, Verdict};

@@ -4,7 +4,7 @@ use crate::catalog;
 use crate::scenario::Scenario;
 
 /// Checkers a scenario may ask for (invariants always run).
-pub const CHECKERS: &[&str] = &["linearizability"];
+pub const CHECKERS: &[&str] = &["linearizability", "causal"];
 
 /// Names of the protocols a scenario may name.
 pub fn protocols() -> Vec<&'static str> {

@@ -134,30 +134,12 @@ impl Choices {
         let value = match &mut self.mode {
             Mode::Seeded { seed, streams } => {
                 let slot = stream.slot();
-                if slot >= streams.len() {
-                    streams.resize_with(slot + 1, || None);
+                if !matches!(streams.get(slot), Some(Some(_))) {
+                    open_stream(streams, *seed, stream);
                 }
-                let seed = *seed;
-                let rng = streams[slot].get_or_insert_with(|| {
-                    let mut key = [0u8; 32];
-                    key[..8].copy_from_slice(&seed.to_le_bytes());
-                    let mut rng = ChaCha8Rng::from_seed(key);
-                    rng.set_stream(stream.number());
-                    rng
-                });
-                below(rng, bound)
+                below(streams[slot].as_mut().expect("stream opened"), bound)
             }
-            Mode::Tape { tape, position, overrun } => {
-                let v = match tape.get(*position) {
-                    Some(v) => *v % bound,
-                    None => {
-                        *overrun += 1;
-                        0
-                    }
-                };
-                *position += 1;
-                v
-            }
+            Mode::Tape { tape, position, overrun } => tape_draw(tape, position, overrun, bound),
         };
         if let Some(rec) = &mut self.recording {
             rec.push(value);
@@ -218,6 +200,32 @@ impl Choices {
         let cap = mean.saturating_mul(50) as f64;
         x.min(cap) as u64
     }
+}
+
+/// Creates a stream's generator the first time it is drawn from.
+#[cold]
+fn open_stream(streams: &mut Vec<Option<ChaCha8Rng>>, seed: u64, stream: Stream) {
+    let slot = stream.slot();
+    if slot >= streams.len() {
+        streams.resize_with(slot + 1, || None);
+    }
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    let mut rng = ChaCha8Rng::from_seed(key);
+    rng.set_stream(stream.number());
+    streams[slot] = Some(rng);
+}
+
+fn tape_draw(tape: &[u64], position: &mut usize, overrun: &mut usize, bound: u64) -> u64 {
+    let v = match tape.get(*position) {
+        Some(v) => *v % bound,
+        None => {
+            *overrun += 1;
+            0
+        }
+    };
+    *position += 1;
+    v
 }
 
 /// Lemire's unbiased multiply-shift reduction of a 64-bit draw to `0..bound`.

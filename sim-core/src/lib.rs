@@ -20,6 +20,7 @@ pub use ratio::Ratio;
 pub use time::{Time, NANOS_PER_MICRO, NANOS_PER_MILLI, NANOS_PER_SEC};
 
 pub mod clock;
+pub mod explore;
 pub mod fault;
 pub mod link;
 pub mod nemesis;

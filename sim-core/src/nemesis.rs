@@ -44,6 +44,17 @@ pub struct Nemesis {
     pub duration_max_ns: Time,
     pub clock_offset_max_ns: u64,
     pub clock_drift_max_ppm: u32,
+    /// Swarm testing (as in TigerBeetle's simulator): before drawing the
+    /// schedule, draw from the seed which of the enabled fault kinds this run
+    /// uses (each kept with probability 1/2, so some runs are calm), a weight
+    /// 1..=4 for each, and how far apart episodes are (the intervals scaled by
+    /// 1, 2, 4 or 8). Off by default, so existing seeds keep their meaning.
+    #[serde(skip_serializing_if = "is_false")]
+    pub swarm: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Default for Nemesis {
@@ -66,6 +77,7 @@ impl Default for Nemesis {
             duration_max_ns: 2 * NANOS_PER_SEC,
             clock_offset_max_ns: 200 * NANOS_PER_MILLI,
             clock_drift_max_ppm: 1000,
+            swarm: false,
         }
     }
 }
@@ -131,6 +143,25 @@ impl Nemesis {
             return FaultSchedule::new(out);
         }
         let s = Stream::Faults;
+        let mut spacing = 1;
+        if self.swarm {
+            // Which kinds, how often each (a kind listed w times is drawn w
+            // times as often), and how calm: all from the seed, first.
+            let mut swarm = Vec::new();
+            for &kind in &kinds {
+                if choices.draw(s, 2) == 1 {
+                    let weight = 1 + choices.draw(s, 4) as usize;
+                    swarm.extend(std::iter::repeat_n(kind, weight));
+                }
+            }
+            spacing = 1u64 << choices.draw(s, 4);
+            kinds = swarm;
+            if kinds.is_empty() {
+                return FaultSchedule::new(out);
+            }
+        }
+        let (interval_min_ns, interval_max_ns) =
+            (self.interval_min_ns.saturating_mul(spacing), self.interval_max_ns.saturating_mul(spacing));
         let max_down = self.max_down.unwrap_or((nodes - 1) / 2);
         // When each node is back up (u64::MAX: crash-stop, never).
         let mut down_until: Vec<Option<Time>> = vec![None; nodes];
@@ -139,7 +170,7 @@ impl Nemesis {
         // Crash-leader episodes: which node they hit is only known at run
         // time, so each counts as one node down until its recovery.
         let mut leader_down_until: Vec<Time> = Vec::new();
-        let mut t = self.start_ns + choices.range(s, 0, self.interval_max_ns - self.interval_min_ns);
+        let mut t = self.start_ns + choices.range(s, 0, interval_max_ns - interval_min_ns);
         while t < self.end_ns {
             for d in down_until.iter_mut() {
                 if matches!(d, Some(u) if *u <= t) {
@@ -222,7 +253,7 @@ impl Nemesis {
                 }
                 _ => {}
             }
-            t += choices.range(s, self.interval_min_ns, self.interval_max_ns);
+            t += choices.range(s, interval_min_ns, interval_max_ns);
         }
         if any_cut {
             out.push(ScheduledFault { at_ns: self.end_ns, fault: Fault::Heal });
@@ -252,5 +283,27 @@ mod tests {
         let crashes = a.faults.iter().filter(|f| matches!(f.fault, Fault::Crash { .. })).count();
         assert!(crashes <= 2, "crash-stop with 5 nodes keeps a majority: {crashes}");
         assert!(a.faults.iter().any(|f| matches!(f.fault, Fault::Partition { .. })));
+    }
+
+    #[test]
+    fn swarm_draws_calm_and_violent_worlds_and_is_off_by_default() {
+        let plain = Nemesis { crash: true, partition: true, clock: true, ..Nemesis::default() };
+        assert!(!plain.swarm);
+        assert!(!serde_json::to_string(&plain).unwrap().contains("swarm"), "default form unchanged");
+        let swarm = Nemesis { swarm: true, ..plain.clone() };
+        let sizes: Vec<usize> = (0..64).map(|seed| swarm.generate(5, &mut Choices::seeded(seed)).len()).collect();
+        assert!(sizes.contains(&0), "some swarm worlds are calm: {sizes:?}");
+        let kinds = |seed| {
+            let mut k: Vec<&str> = swarm.generate(5, &mut Choices::seeded(seed)).faults.iter().map(|f| f.fault.kind()).collect();
+            k.sort();
+            k.dedup();
+            k
+        };
+        let distinct: std::collections::BTreeSet<Vec<&str>> = (0..64).map(kinds).collect();
+        assert!(distinct.len() >= 4, "swarm varies the fault kinds: {distinct:?}");
+        for seed in 0..16 {
+            assert_eq!(swarm.generate(5, &mut Choices::seeded(seed)), swarm.generate(5, &mut Choices::seeded(seed)));
+            assert!(swarm.generate(5, &mut Choices::seeded(seed)).validate(5).is_ok());
+        }
     }
 }

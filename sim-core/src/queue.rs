@@ -1,39 +1,24 @@
-//! The event queue: a min-heap ordered by `(time, sequence)`. The sequence
+//! The event queue: a min-queue ordered by `(time, sequence)`. The sequence
 //! number is assigned at push, so ties never depend on hash order or memory
 //! addresses.
+//!
+//! This is the engine's hottest code, so it is built for speed: the heap
+//! holds single `u128` keys packing `time` (high 64 bits), the push sequence
+//! (38 bits) and the slab slot of the event (26 bits). Comparing two entries
+//! is one integer comparison, and the events themselves (which may be large
+//! messages) stay put in a slab while the keys move. (A hand-written 4-ary
+//! heap was measured and ran more instructions than std's binary heap.)
 
 use crate::time::Time;
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// A heap entry: `(time, sequence)` packed in one `u128` so that comparing
-/// two entries is one branch-free integer comparison (the heap's sift loops
-/// are the engine's hottest code), plus the slab slot of the event.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Key {
-    packed: u128,
-    slot: u32,
-}
+const SLOT_BITS: u32 = 26;
+const SEQ_BITS: u32 = 64 - SLOT_BITS;
+const SLOT_MASK: u128 = (1 << SLOT_BITS) - 1;
 
-impl Ord for Key {
-    #[inline]
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap, the earliest event must come first.
-        other.packed.cmp(&self.packed)
-    }
-}
-
-impl PartialOrd for Key {
-    #[inline]
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-/// The heap holds only small keys; events live in a slab, so sifting moves
-/// 24 bytes whatever the message size.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Key>,
+    heap: BinaryHeap<Reverse<u128>>,
     slab: Vec<Option<E>>,
     free: Vec<u32>,
     next_seq: u64,
@@ -54,6 +39,7 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, time: Time, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
+        assert!(seq < 1 << SEQ_BITS, "event queue: more than 2^{SEQ_BITS} pushes in one run");
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slab[slot as usize] = Some(event);
@@ -61,23 +47,26 @@ impl<E> EventQueue<E> {
             }
             None => {
                 self.slab.push(Some(event));
-                (self.slab.len() - 1) as u32
+                let slot = self.slab.len() - 1;
+                assert!(slot < 1 << SLOT_BITS, "event queue: more than 2^{SLOT_BITS} events pending");
+                slot as u32
             }
         };
-        self.heap.push(Key { packed: ((time as u128) << 64) | seq as u128, slot });
+        let key = ((time as u128) << 64) | ((seq as u128) << SLOT_BITS) | slot as u128;
+        self.heap.push(Reverse(key));
     }
 
     #[inline]
     pub fn pop(&mut self) -> Option<(Time, E)> {
-        let Key { packed, slot } = self.heap.pop()?;
-        let time = (packed >> 64) as Time;
+        let Reverse(top) = self.heap.pop()?;
+        let slot = (top & SLOT_MASK) as u32;
         self.free.push(slot);
         let event = self.slab[slot as usize].take().expect("queued slot holds its event");
-        Some((time, event))
+        Some(((top >> 64) as Time, event))
     }
 
     pub fn peek_time(&self) -> Option<Time> {
-        self.heap.peek().map(|k| (k.packed >> 64) as Time)
+        self.heap.peek().map(|Reverse(k)| (k >> 64) as Time)
     }
 
     pub fn len(&self) -> usize {
@@ -102,5 +91,35 @@ mod tests {
         q.push(3, "a2");
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(order, vec![(3, "a"), (3, "a2"), (5, "b"), (5, "c")]);
+    }
+
+    #[test]
+    fn matches_a_sorted_reference_under_random_interleaving() {
+        // A tiny LCG: this test needs no real randomness, just many shapes.
+        let mut x: u64 = 12345;
+        let mut next = || {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        let mut q = EventQueue::new();
+        let mut reference: Vec<(u64, u64)> = Vec::new();
+        let mut seq = 0;
+        for _ in 0..20_000 {
+            if next() % 3 != 0 || reference.is_empty() {
+                let t = next() % 1000;
+                q.push(t, seq);
+                reference.push((t, seq));
+                seq += 1;
+            } else {
+                reference.sort();
+                let expected = reference.remove(0);
+                assert_eq!(q.pop(), Some(expected));
+            }
+        }
+        reference.sort();
+        for expected in reference {
+            assert_eq!(q.pop(), Some(expected));
+        }
+        assert!(q.pop().is_none());
     }
 }

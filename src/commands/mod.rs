@@ -5,5 +5,6 @@ pub mod causal;
 pub mod lin;
 pub mod list;
 pub mod replay;
+pub mod report;
 pub mod run;
 mod shared;

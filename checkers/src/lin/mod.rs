@@ -107,8 +107,7 @@ pub fn check<M: Model>(
         let spans: Vec<(usize, Option<usize>)> = part.ops.iter().map(|o| (o.call, o.ret)).collect();
         let history_ops: Vec<usize> = part.ops.iter().map(|o| o.history_op).collect();
         let mut trans = Transitions::new(model, part.ops.into_iter().map(|o| o.op).collect());
-        let order = if std::env::var("LIN_ORDER").is_ok() { search::Order::Return } else { search::Order::Call };
-        match search::search(&spans, &mut trans, &mut budget, order) {
+        match search::search(&spans, &mut trans, &mut budget) {
             Outcome::Linearizable => {}
             Outcome::NotLinearizable { prefix } => {
                 let stuck = explain::unplaceable(&spans, &prefix, &mut trans);

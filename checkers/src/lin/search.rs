@@ -11,6 +11,14 @@
 //! nothing ever forces them in; the search succeeds as soon as every
 //! operation with a known outcome is linearized, and fails when the first
 //! level runs out of candidates.
+//!
+//! Three things keep the search small, none of which can change a verdict
+//! (each is argued where it is done): candidates are tried earliest return
+//! first; a legal read-only candidate is taken as a forced move with no
+//! alternatives ([`Model::read_only`]); and a level where some pending
+//! operation can no longer become legal is abandoned at once
+//! ([`Model::may_accept_later`]: for kv, a get whose result does not start
+//! with the current value while only appends and gets can come first).
 
 use super::bitset::OpSet;
 use super::entries::{Entries, HEAD, NONE};
@@ -53,15 +61,6 @@ impl Budget {
     }
 }
 
-/// The order in which a level's candidates are tried.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Order {
-    /// By call (Porcupine's order: walk the entry list from the front).
-    Call,
-    /// By return, earliest first; unknown-outcome operations last.
-    Return,
-}
-
 /// One level of the search.
 struct Level {
     /// The state at this level.
@@ -74,7 +73,7 @@ struct Level {
     /// The call entry committed from this level (valid while a deeper
     /// level exists).
     call: u32,
-    /// The commitment was a forced move (see `enter`): this level has no
+    /// The commitment was a forced move (see `search`): this level has no
     /// alternatives.
     forced: bool,
 }
@@ -85,7 +84,6 @@ pub fn search<M: Model>(
     spans: &[(usize, Option<usize>)],
     trans: &mut Transitions<M>,
     budget: &mut Budget,
-    order: Order,
 ) -> Outcome {
     let n = spans.len();
     let mut required_left = spans.iter().filter(|s| s.1.is_some()).count();
@@ -97,11 +95,12 @@ pub fn search<M: Model>(
     // The memo gets what the rest of the budget leaves for it.
     let mut memo = Memo::new(linearized.words().len(), budget.max_memory_bytes);
     let mut levels: Vec<Level> = Vec::with_capacity(n + 1);
-    let mut cands: Vec<u32> = Vec::with_capacity(4 * n);
+    // (call entry, state after it), per level.
+    let mut cands: Vec<(u32, u32)> = Vec::with_capacity(4 * n);
     let mut longest: Vec<u32> = Vec::new();
     let mut next_check = budget.steps + CHECK_EVERY;
     // Candidates with their sort key, reused.
-    let mut keyed: Vec<(u32, u32)> = Vec::new();
+    let mut keyed: Vec<(u32, u32, u32)> = Vec::new();
     // Dead-end pruning (`Model::may_accept_later`): the non-monotone
     // operations in call order, and each operation's call entry.
     let read_only: Vec<bool> = (0..n as u32).map(|op| trans.read_only(op)).collect();
@@ -143,6 +142,9 @@ pub fn search<M: Model>(
             let mut forced = NONE;
             keyed.clear();
             let mut dead = false;
+            // Call entry of the first non-monotone operation not yet
+            // linearized (computed when first needed).
+            let mut first_non_monotone: Option<u32> = None;
             while list.is_call[c as usize] {
                 let op = list.op[c as usize];
                 let next = trans.step(state, op);
@@ -156,7 +158,7 @@ pub fn search<M: Model>(
                     // nothing: whatever can follow it can follow without
                     // it, since it constrains no one. Skip it.
                     if next != state || list.ret_of[c as usize] != NONE {
-                        keyed.push((list.ret_of[c as usize], c));
+                        keyed.push((list.ret_of[c as usize], c, next));
                     }
                 } else if next == DEAD && list.ret_of[c as usize] != NONE {
                     // Candidate c must still happen, and no state above
@@ -164,11 +166,13 @@ pub fn search<M: Model>(
                     // come before it (no pending non-monotone operation is
                     // called before c returns), this configuration is a
                     // dead end.
-                    let first_non_monotone = non_monotone
-                        .iter()
-                        .find(|&&op| !linearized.contains(op))
-                        .map_or(NONE, |&op| call_entry[op as usize]);
-                    if list.ret_of[c as usize] < first_non_monotone {
+                    let barrier = *first_non_monotone.get_or_insert_with(|| {
+                        non_monotone
+                            .iter()
+                            .find(|&&op| !linearized.contains(op))
+                            .map_or(NONE, |&op| call_entry[op as usize])
+                    });
+                    if list.ret_of[c as usize] < barrier {
                         dead = true;
                         break;
                     }
@@ -178,13 +182,15 @@ pub fn search<M: Model>(
             if dead {
                 keyed.clear();
             } else if forced != NONE {
-                cands.push(forced);
+                cands.push((forced, state));
             } else {
-                if order == Order::Return {
-                    // Entry indices follow the list order; NONE sorts last.
-                    keyed.sort_unstable();
-                }
-                cands.extend(keyed.iter().map(|&(_, c)| c));
+                // Try the candidates earliest return first (entry indices
+                // follow the list order; unknown outcomes, NONE, last):
+                // the operation that must happen soonest is the likeliest
+                // to come next. On Porcupine's c50-ok this takes 4x fewer
+                // steps than call order, on etcd_002 2000x fewer.
+                keyed.sort_unstable();
+                cands.extend(keyed.iter().map(|&(_, c, next)| (c, next)));
             }
             let end = cands.len() as u32;
             levels.push(Level { state, start, end, cursor: start, call: NONE, forced: forced != NONE });
@@ -214,10 +220,9 @@ pub fn search<M: Model>(
             state = parent.state;
             continue;
         }
-        let c = cands[level.cursor as usize];
+        let (c, next_state) = cands[level.cursor as usize];
         level.cursor += 1;
         let op = list.op[c as usize];
-        let next_state = trans.step(level.state, op);
         linearized.insert(op);
         match memo.insert(linearized.words(), linearized.hash(), next_state) {
             Insert::New => {

@@ -124,7 +124,7 @@ pub const LEARNED_IS_CHOSEN: &str = "learned-is-chosen";
 
 /// A ballot (the paper's "proposal number"): ordered by round, then by the
 /// proposer's id, so two proposers never share one. Round 0 is "none yet".
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Ballot {
     pub round: u64,
     pub node: NodeId,

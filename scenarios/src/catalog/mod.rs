@@ -3,7 +3,10 @@
 //! means adding a file here and one line in [`all`].
 
 mod echo;
+mod gossip;
+mod paxos;
 mod raft;
+mod two_pc;
 
 use crate::runner::Finding;
 use crate::scenario::{Scenario, ScenarioError};
@@ -24,7 +27,7 @@ pub struct ProtocolEntry {
 
 /// Every protocol, in the order `faultline list` shows them.
 pub fn all() -> Vec<ProtocolEntry> {
-    vec![raft::entry(), echo::entry()]
+    vec![raft::entry(), paxos::entry(), paxos::multi_entry(), gossip::entry(), gossip::eventual_entry(), two_pc::entry(), echo::entry()]
 }
 
 /// What playing a scenario produced.

@@ -60,13 +60,13 @@ impl ReadValue {
         let bytes = text.as_bytes();
         let mut checkpoints = Vec::with_capacity(bytes.len() / STRIDE + 1);
         let mut h = 0u64;
-        for (i, &b) in bytes.iter().enumerate() {
-            if i % STRIDE == 0 {
-                checkpoints.push(h);
+        for chunk in bytes.chunks(STRIDE) {
+            checkpoints.push(h);
+            for &b in chunk {
+                h = h.wrapping_mul(BASE).wrapping_add(b as u64 + 1);
             }
-            h = h.wrapping_mul(BASE).wrapping_add(b as u64 + 1);
         }
-        if bytes.len() % STRIDE == 0 {
+        if bytes.len().is_multiple_of(STRIDE) {
             checkpoints.push(h);
         }
         ReadValue { piece: Rc::new(Piece::new(text)), checkpoints: checkpoints.into() }

@@ -1,0 +1,439 @@
+//! Shrinking: minimise a failing run, in the manner of Hypothesis.
+//!
+//! A run is a pure function of (scenario, choices), and a tape of choices
+//! that runs out yields 0 while too-large values are reduced modulo their
+//! bound, so *any* edited tape is a valid run. The shrinker:
+//!
+//! 1. records the failing run's tape;
+//! 2. turns the nemesis's drawn schedule into explicit `scenario.faults` with
+//!    the nemesis off, and drops the nemesis's draws from the front of the
+//!    tape (the same run, now with faults as editable data);
+//! 3. repeats passes until none helps or the run budget is spent: drop faults
+//!    (halves, quarters, ..., one at a time), move the whole schedule
+//!    earlier, lower the client count and operations per client, delete
+//!    spans of the tape, zero spans, lower single values;
+//!
+//! keeping an edit only when the same violation (same finding kind and name)
+//! still occurs and the run got strictly smaller by the order
+//! `(events, faults, clients, ops per client, tape length, tape sum)`. That
+//! order is well-founded, so shrinking terminates even without the budget,
+//! and it is deterministic: the same repro always shrinks to the same file.
+//! The result is a tape repro that replays bit for bit.
+
+use crate::repro::{Repro, ReproError};
+use crate::runner::{run, Finding, RunOptions, RunReport, Verdict};
+use crate::scenario::Scenario;
+use serde::Serialize;
+use sim_core::{ChoiceSource, Choices, FaultSchedule, TraceLevel};
+
+/// Limits on shrinking.
+#[derive(Clone, Debug)]
+pub struct ShrinkOptions {
+    /// At most this many runs (each candidate edit is one run).
+    pub max_runs: u64,
+}
+
+impl Default for ShrinkOptions {
+    fn default() -> Self {
+        ShrinkOptions { max_runs: 1500 }
+    }
+}
+
+/// The size of a run, before or after shrinking.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Size {
+    pub events: u64,
+    pub faults: u64,
+    pub clients: u64,
+    pub ops_per_client: u64,
+    /// Draws on the tape.
+    pub draws: u64,
+    /// Sum of the tape's values (lower values are simpler choices).
+    pub tape_sum: u128,
+    /// Operations the clients invoked.
+    pub operations: u64,
+}
+
+impl Size {
+    fn of(scenario: &Scenario, report: &RunReport, tape: &[u64]) -> Size {
+        Size {
+            events: report.result.stats.events,
+            faults: report.schedule.len() as u64,
+            clients: scenario.workload.clients as u64,
+            ops_per_client: scenario.workload.ops_per_client,
+            draws: tape.len() as u64,
+            tape_sum: tape.iter().map(|&v| v as u128).sum(),
+            operations: operations(report),
+        }
+    }
+
+    /// The order shrinking minimises (operations follow from the rest).
+    fn key(&self) -> (u64, u64, u64, u64, u64, u128) {
+        (self.events, self.faults, self.clients, self.ops_per_client, self.draws, self.tape_sum)
+    }
+}
+
+fn operations(report: &RunReport) -> u64 {
+    report.history.events.iter().filter(|e| e.kind == checkers::EventType::Invoke).count() as u64
+}
+
+/// What shrinking produced.
+#[derive(Clone, Debug)]
+pub struct Shrunk {
+    /// The minimised run, as a tape repro.
+    pub repro: Repro,
+    pub before: Size,
+    pub after: Size,
+    /// The violation kept throughout.
+    pub kind: String,
+    pub name: String,
+    /// Runs made (candidate edits tried, plus the checks around them).
+    pub runs: u64,
+    /// Edits kept.
+    pub edits: u64,
+    /// The run budget ran out before the passes stopped helping.
+    pub budget_exhausted: bool,
+    /// The shrunk repro replayed bit for bit (checked at the end).
+    pub replays: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShrinkError {
+    /// The repro shows no violation: nothing to shrink.
+    NoViolation,
+    Repro(ReproError),
+}
+
+impl std::fmt::Display for ShrinkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ShrinkError::NoViolation => write!(f, "the run shows no violation, so there is nothing to shrink"),
+            ShrinkError::Repro(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for ShrinkError {}
+
+/// Shrinks the run a repro file describes (it must replay first).
+pub fn shrink_repro(repro: &Repro, options: &ShrinkOptions) -> Result<Shrunk, ShrinkError> {
+    // Refuses edited scenarios and foreign formats with the replay's own words.
+    let replay = repro.replay(TraceLevel::HashOnly).map_err(ShrinkError::Repro)?;
+    if !replay.identical {
+        return Err(ShrinkError::Repro(ReproError::CannotReplay(
+            replay.explanation.unwrap_or_else(|| "the run did not reproduce".into()),
+        )));
+    }
+    let target = repro.findings.first().or(replay.report.findings.first()).cloned().ok_or(ShrinkError::NoViolation)?;
+    shrink_run(&repro.scenario, &repro.choices, &target, options)
+}
+
+/// Shrinks a violating run from a campaign or `run`.
+pub fn shrink_report(report: &RunReport, options: &ShrinkOptions) -> Result<Shrunk, ShrinkError> {
+    let target = report.findings.first().cloned().ok_or(ShrinkError::NoViolation)?;
+    shrink_run(&report.scenario, &report.choices, &target, options)
+}
+
+struct Shrinker {
+    kind: String,
+    name: String,
+    max_runs: u64,
+    runs: u64,
+    edits: u64,
+    scenario: Scenario,
+    tape: Vec<u64>,
+    report: RunReport,
+    size: Size,
+}
+
+/// One run of a candidate: `Some((report, normalised tape))` when it still
+/// shows the target violation.
+fn try_run(scenario: &Scenario, tape: Vec<u64>, kind: &str, name: &str) -> Option<(RunReport, Vec<u64>)> {
+    scenario.validate().ok()?;
+    let report = run(scenario, &ChoiceSource::Tape(tape), &RunOptions { trace: TraceLevel::HashOnly, record_tape: true }).ok()?;
+    if report.verdict != Verdict::Violation || !report.findings.iter().any(|f| f.kind == kind && f.name == name) {
+        return None;
+    }
+    // The recorded tape is what the run actually drew (values reduced, the
+    // unread tail gone, overrun zeros explicit): the same run, normalised.
+    let tape = report.tape.clone().unwrap_or_default();
+    Some((report, tape))
+}
+
+impl Shrinker {
+    fn budget_left(&self) -> bool {
+        self.runs < self.max_runs
+    }
+
+    /// Tries a candidate; keeps it when the violation persists and the run is smaller.
+    fn attempt(&mut self, scenario: Scenario, tape: Vec<u64>) -> bool {
+        if !self.budget_left() {
+            return false;
+        }
+        self.runs += 1;
+        let Some((report, tape)) = try_run(&scenario, tape, &self.kind, &self.name) else { return false };
+        let size = Size::of(&scenario, &report, &tape);
+        if size.key() < self.size.key() {
+            self.scenario = scenario;
+            self.tape = tape;
+            self.report = report;
+            self.size = size;
+            self.edits += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn with_faults(&self, faults: Vec<sim_core::ScheduledFault>) -> Scenario {
+        let mut s = self.scenario.clone();
+        s.faults = FaultSchedule::new(faults);
+        s
+    }
+
+    /// Drops chunks of the explicit fault schedule, largest chunks first.
+    fn drop_faults(&mut self) -> bool {
+        let mut improved = false;
+        let mut chunk = self.scenario.faults.len().div_ceil(2).max(1);
+        loop {
+            let mut i = self.scenario.faults.len();
+            while i > 0 && self.budget_left() {
+                let start = i.saturating_sub(chunk);
+                let mut faults = self.scenario.faults.faults.clone();
+                if start >= faults.len() {
+                    i = start;
+                    continue;
+                }
+                faults.drain(start..i.min(faults.len()));
+                let candidate = self.with_faults(faults);
+                if self.attempt(candidate, self.tape.clone()) {
+                    improved = true;
+                }
+                i = start;
+            }
+            if chunk == 1 || !self.budget_left() {
+                return improved;
+            }
+            chunk /= 2;
+        }
+    }
+
+    /// Moves every fault earlier by the same amount (a violation that needs a
+    /// warmed-up cluster still gets one, sooner).
+    fn shift_faults_earlier(&mut self) -> bool {
+        let mut improved = false;
+        let Some(first) = self.scenario.faults.faults.iter().map(|f| f.at_ns).min() else { return false };
+        let mut delta = first;
+        while delta > 1_000_000 && self.budget_left() {
+            let faults = self
+                .scenario
+                .faults
+                .faults
+                .iter()
+                .map(|f| sim_core::ScheduledFault { at_ns: f.at_ns - delta.min(f.at_ns), fault: f.fault.clone() })
+                .collect();
+            let candidate = self.with_faults(faults);
+            if self.attempt(candidate, self.tape.clone()) {
+                improved = true;
+                // Try the same step again from the new position.
+                let first = self.scenario.faults.faults.iter().map(|f| f.at_ns).min().unwrap_or(0);
+                delta = delta.min(first);
+            } else {
+                delta /= 2;
+            }
+        }
+        improved
+    }
+
+    /// Fewer clients, then fewer operations per client.
+    fn lower_workload(&mut self) -> bool {
+        let mut improved = false;
+        let clients = self.scenario.workload.clients;
+        for c in 1..clients {
+            let mut s = self.scenario.clone();
+            s.workload.clients = c;
+            if self.attempt(s, self.tape.clone()) {
+                improved = true;
+                break;
+            }
+        }
+        // Operations per client: first what the busiest client actually
+        // started (usually the same run, now with an honest count), then less.
+        let mut per_client = std::collections::BTreeMap::<u64, u64>::new();
+        for e in &self.report.history.events {
+            if e.kind == checkers::EventType::Invoke {
+                *per_client.entry(e.process).or_default() += 1;
+            }
+        }
+        let used = per_client.values().copied().max().unwrap_or(0).max(1);
+        let mut candidates = vec![used];
+        let mut v = used / 2;
+        while v >= 1 {
+            candidates.push(v);
+            v /= 2;
+        }
+        for ops in candidates {
+            if ops >= self.scenario.workload.ops_per_client {
+                continue;
+            }
+            let mut s = self.scenario.clone();
+            s.workload.ops_per_client = ops;
+            if !self.attempt(s, self.tape.clone()) {
+                break;
+            }
+            improved = true;
+        }
+        improved
+    }
+
+    /// Hypothesis's tape passes: delete spans and zero spans (largest first,
+    /// from the end), then lower single values.
+    fn edit_tape(&mut self, single_values: bool) -> bool {
+        let mut improved = false;
+        for zero in [false, true] {
+            let mut chunk = (self.tape.len() / 2).max(1);
+            loop {
+                let mut i = self.tape.len();
+                while i > 0 && self.budget_left() {
+                    let start = i.saturating_sub(chunk);
+                    let end = i.min(self.tape.len());
+                    if start >= end {
+                        i = start;
+                        continue;
+                    }
+                    let mut tape = self.tape.clone();
+                    if zero {
+                        if tape[start..end].iter().all(|&v| v == 0) {
+                            i = start;
+                            continue;
+                        }
+                        tape[start..end].iter_mut().for_each(|v| *v = 0);
+                    } else {
+                        tape.drain(start..end);
+                    }
+                    if self.attempt(self.scenario.clone(), tape) {
+                        improved = true;
+                    }
+                    i = start;
+                }
+                if chunk == 1 || !self.budget_left() || (chunk <= 4 && !single_values) {
+                    break;
+                }
+                chunk /= 2;
+            }
+        }
+        if single_values {
+            let mut i = self.tape.len();
+            while i > 0 && self.budget_left() {
+                i -= 1;
+                if i >= self.tape.len() || self.tape[i] == 0 {
+                    continue;
+                }
+                let v = self.tape[i];
+                for lower in [0, v / 2] {
+                    if lower == v || !self.budget_left() {
+                        continue;
+                    }
+                    let mut tape = self.tape.clone();
+                    tape[i] = lower;
+                    if self.attempt(self.scenario.clone(), tape) {
+                        improved = true;
+                        break;
+                    }
+                }
+            }
+        }
+        improved
+    }
+}
+
+fn shrink_run(scenario: &Scenario, choices: &ChoiceSource, target: &Finding, options: &ShrinkOptions) -> Result<Shrunk, ShrinkError> {
+    let (kind, name) = (target.kind.clone(), target.name.clone());
+    // 1. Record the tape of the original run.
+    let original = run(scenario, choices, &RunOptions { trace: TraceLevel::HashOnly, record_tape: true })
+        .map_err(|e| ShrinkError::Repro(ReproError::Invalid(format!("scenario: {e}"))))?;
+    if !original.findings.iter().any(|f| f.kind == kind && f.name == name) {
+        return Err(ShrinkError::NoViolation);
+    }
+    let tape = original.tape.clone().unwrap_or_default();
+    let before = Size::of(scenario, &original, &tape);
+    let mut runs = 1;
+
+    // 2. The drawn schedule becomes explicit data; the nemesis's draws leave the tape.
+    let mut start = (scenario.clone(), tape.clone(), original.clone());
+    if !scenario.nemesis.is_quiet() {
+        let mut counter = Choices::from_tape(tape.clone());
+        scenario.nemesis.generate(scenario.nodes, &mut counter);
+        let nemesis_draws = (counter.draws() as usize).min(tape.len());
+        let mut explicit = scenario.clone();
+        explicit.faults = original.schedule.clone();
+        // A quiet nemesis draws nothing.
+        explicit.nemesis = sim_core::Nemesis::default();
+        runs += 1;
+        if let Some((report, t)) = try_run(&explicit, tape[nemesis_draws..].to_vec(), &kind, &name) {
+            start = (explicit, t, report);
+        }
+    }
+    let (scenario, tape, report) = start;
+    let size = Size::of(&scenario, &report, &tape);
+    let mut s = Shrinker { kind, name, max_runs: options.max_runs, runs, edits: 0, scenario, tape, report, size };
+
+    // 3. Passes until none helps. Coarse tape passes come before the costly
+    //    one-value-at-a-time pass, which runs only once the rest are stuck.
+    loop {
+        let mut improved = false;
+        improved |= s.drop_faults();
+        improved |= s.shift_faults_earlier();
+        improved |= s.lower_workload();
+        improved |= s.edit_tape(false);
+        if !improved {
+            improved = s.edit_tape(true);
+        }
+        if !improved || !s.budget_left() {
+            break;
+        }
+    }
+    let budget_exhausted = !s.budget_left();
+
+    // The result: a tape repro of the smallest run, checked to replay.
+    let final_report = run(&s.scenario, &ChoiceSource::Tape(s.tape.clone()), &RunOptions::default())
+        .map_err(|e| ShrinkError::Repro(ReproError::Invalid(format!("scenario: {e}"))))?;
+    s.runs += 1;
+    let repro = Repro::from_report(&final_report);
+    let replays = repro.replay(TraceLevel::HashOnly).map(|r| r.identical).unwrap_or(false);
+    s.runs += 1;
+    let after = Size::of(&s.scenario, &final_report, &s.tape);
+    Ok(Shrunk {
+        repro,
+        before,
+        after,
+        kind: s.kind,
+        name: s.name,
+        runs: s.runs,
+        edits: s.edits,
+        budget_exhausted,
+        replays,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shrinks_a_raft_bug_to_a_smaller_run_that_replays_with_the_same_violation() {
+        let scenario = crate::registry::find("raft-no-log-check").unwrap();
+        let (seed, report) =
+            crate::first_seed_where("raft-no-log-check", 1..200, 1, |r| r.verdict == Verdict::Violation).expect("a finding");
+        let shrunk = shrink_report(&report, &ShrinkOptions { max_runs: 300 }).unwrap();
+        assert!(shrunk.replays, "seed {seed}");
+        assert!(shrunk.after.events < shrunk.before.events, "{:?} -> {:?}", shrunk.before, shrunk.after);
+        assert!(shrunk.repro.findings.iter().any(|f| f.kind == shrunk.kind && f.name == shrunk.name));
+        assert!(matches!(shrunk.repro.choices, ChoiceSource::Tape(_)));
+        assert!(shrunk.repro.scenario.nemesis.is_quiet());
+        assert_eq!(shrunk.repro.scenario.name, scenario.name);
+        // Deterministic: the same input shrinks to the same repro.
+        let again = shrink_report(&report, &ShrinkOptions { max_runs: 300 }).unwrap();
+        assert_eq!(again.repro, shrunk.repro);
+    }
+}
