@@ -31,6 +31,14 @@ enum Command {
     Causal(commands::causal::CausalArgs),
     /// Draw a run: space-time diagram (SVG), step-through HTML viewer, text timeline, ShiViz log.
     Report(commands::report::ReportArgs),
+    /// A fuzz campaign: many seeds over threads and shards, repros for every finding.
+    Fuzz(commands::fuzz::FuzzArgs),
+    /// Minimise a failing run to a small tape repro with the same violation.
+    Shrink(commands::shrink::ShrinkArgs),
+    /// Merge the JSON-lines results of fuzz shards into one summary and JUnit file.
+    Merge(commands::merge::MergeArgs),
+    /// Explore every interleaving of a small model (BFS/DFS model checking).
+    Check(commands::check::CheckArgs),
 }
 
 fn main() {
@@ -43,6 +51,10 @@ fn main() {
         Command::Lin(args) => commands::lin::execute(args),
         Command::Causal(args) => commands::causal::execute(args),
         Command::Report(args) => commands::report::execute(args),
+        Command::Fuzz(args) => commands::fuzz::execute(args),
+        Command::Shrink(args) => commands::shrink::execute(args),
+        Command::Merge(args) => commands::merge::execute(args),
+        Command::Check(args) => commands::check::execute(args),
     };
     std::process::exit(code);
 }

@@ -22,6 +22,7 @@
 
 use sim_core::{NodeId, Time, Violation};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Every account's balance at the start.
 pub const INITIAL_BALANCE: i64 = 100;
@@ -139,13 +140,34 @@ pub struct TxRecord {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Ledger {
     pub balances: BTreeMap<Account, i64>,
-    pub txs: BTreeMap<TxId, TxRecord>,
+    /// Shared records (`Arc`): persisting the ledger after every change
+    /// copies pointers, not every record.
+    pub txs: BTreeMap<TxId, Arc<TxRecord>>,
+    /// Voted yes and not yet decided (these hold their accounts locked).
+    pub open: BTreeSet<TxId>,
+    /// Transactions in the order this participant decided them; lets the
+    /// monitor look at what changed instead of every record after every event.
+    pub journal: Vec<TxId>,
 }
 
 impl Ledger {
     /// A participant's ledger at the start of the run.
     pub fn new(bank: &Bank, node: NodeId) -> Ledger {
-        Ledger { balances: bank.accounts_of(node).into_iter().map(|a| (a, INITIAL_BALANCE)).collect(), txs: BTreeMap::new() }
+        Ledger {
+            balances: bank.accounts_of(node).into_iter().map(|a| (a, INITIAL_BALANCE)).collect(),
+            ..Ledger::default()
+        }
+    }
+
+    /// Records a transaction heard of for the first time (voted, or aborted
+    /// before its Prepare arrived).
+    pub fn record(&mut self, tx: TxId, record: TxRecord) {
+        if record.phase.decided() {
+            self.journal.push(tx);
+        } else {
+            self.open.insert(tx);
+        }
+        self.txs.insert(tx, Arc::new(record));
     }
 
     /// Whether this participant can vote yes: it holds every account, none
@@ -154,10 +176,7 @@ impl Ledger {
     pub fn can_prepare(&self, deltas: &[(Account, i64)]) -> bool {
         deltas.iter().all(|&(account, delta)| {
             let Some(balance) = self.balances.get(&account) else { return false };
-            let locked = self
-                .txs
-                .values()
-                .any(|r| !r.phase.decided() && r.voted_yes && r.deltas.iter().any(|&(a, _)| a == account));
+            let locked = self.undecided().any(|(_, r)| r.deltas.iter().any(|&(a, _)| a == account));
             !locked && balance + delta >= 0
         })
     }
@@ -168,10 +187,13 @@ impl Ledger {
         if record.phase.decided() {
             return false;
         }
+        let record = Arc::make_mut(record);
         for &(account, delta) in &record.deltas {
             *self.balances.entry(account).or_insert(0) += delta;
         }
         record.phase = Phase::Committed;
+        self.open.remove(&tx);
+        self.journal.push(tx);
         true
     }
 
@@ -179,7 +201,9 @@ impl Ledger {
     pub fn abort(&mut self, tx: TxId) -> bool {
         match self.txs.get_mut(&tx) {
             Some(r) if !r.phase.decided() => {
-                r.phase = Phase::Aborted;
+                Arc::make_mut(r).phase = Phase::Aborted;
+                self.open.remove(&tx);
+                self.journal.push(tx);
                 true
             }
             _ => false,
@@ -188,7 +212,7 @@ impl Ledger {
 
     /// Transactions that voted yes and are still undecided.
     pub fn undecided(&self) -> impl Iterator<Item = (TxId, &TxRecord)> {
-        self.txs.iter().filter(|(_, r)| r.voted_yes && !r.phase.decided()).map(|(t, r)| (*t, r))
+        self.open.iter().filter_map(|t| self.txs.get(t).map(|r| (*t, &**r)))
     }
 }
 
@@ -197,8 +221,8 @@ impl Ledger {
 pub struct BankMonitor {
     /// The first decision seen for each transaction, and where.
     decided: BTreeMap<TxId, (Decision, NodeId)>,
-    /// Commits already counted: (node, transaction).
-    counted: BTreeSet<(NodeId, TxId)>,
+    /// Per node, how much of its journal has been looked at.
+    journal_seen: BTreeMap<NodeId, usize>,
     /// Per transaction not yet committed everywhere: the money applied so far
     /// and how many participants applied it.
     in_transit: BTreeMap<TxId, (i64, usize)>,
@@ -221,18 +245,17 @@ impl BankMonitor {
         ledger: impl Fn(NodeId) -> Option<&'a Ledger>,
     ) -> Result<(), Violation> {
         let Some(mine) = ledger(node) else { return Ok(()) };
-        for (&tx, record) in &mine.txs {
-            let key = (node, tx);
-            match record.phase {
-                Phase::Uncertain | Phase::PreCommitted if record.voted_yes => {
-                    self.uncertain_since.entry(key).or_insert(now);
-                }
-                _ => {
-                    if let Some(from) = self.uncertain_since.remove(&key) {
-                        if self.longest_uncertain.is_none_or(|(_, _, f, t)| now - from > t - f) {
-                            self.longest_uncertain = Some((node, tx, from, now));
-                        }
-                    }
+        for &tx in &mine.open {
+            self.uncertain_since.entry((node, tx)).or_insert(now);
+        }
+        let seen = self.journal_seen.entry(node).or_insert(0);
+        let fresh = mine.journal.get(*seen..).unwrap_or(&[]);
+        *seen = mine.journal.len();
+        for &tx in fresh {
+            let Some(record) = mine.txs.get(&tx) else { continue };
+            if let Some(from) = self.uncertain_since.remove(&(node, tx)) {
+                if self.longest_uncertain.is_none_or(|(_, _, f, t)| now - from > t - f) {
+                    self.longest_uncertain = Some((node, tx, from, now));
                 }
             }
             let decision = match record.phase {
@@ -253,7 +276,8 @@ impl BankMonitor {
                     self.decided.insert(tx, (decision, node));
                 }
             }
-            if decision == Decision::Commit && self.counted.insert(key) {
+            if decision == Decision::Commit {
+                let record = &**record;
                 for &p in &record.participants {
                     let voted = ledger(p).and_then(|l| l.txs.get(&tx)).is_some_and(|r| r.voted_yes);
                     if !voted {
@@ -323,7 +347,7 @@ mod tests {
         assert!(!l.can_prepare(&[(0, -101)]));
         assert!(!l.can_prepare(&[(1, 5)]), "account 1 lives on n2");
         let tx = TxId { epoch: 0, seq: 1 };
-        l.txs.insert(tx, TxRecord { participants: vec![NodeId(1)], deltas: vec![(0, -5)], voted_yes: true, phase: Phase::Uncertain });
+        l.record(tx, TxRecord { participants: vec![NodeId(1)], deltas: vec![(0, -5)], voted_yes: true, phase: Phase::Uncertain });
         assert!(!l.can_prepare(&[(0, 1)]), "locked by an undecided transaction");
         assert!(l.commit(tx));
         assert!(!l.commit(tx), "a duplicate commit is not applied twice");

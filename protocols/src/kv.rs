@@ -9,16 +9,18 @@
 use serde::{Deserialize, Serialize};
 use sim_core::{ClientId, NodeId};
 use std::collections::BTreeMap;
+use std::fmt;
 
-/// Identifies one client operation across retries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// Identifies one client operation across retries. Prints as `c3#17`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct RequestId {
     pub client: ClientId,
     pub seq: u64,
 }
 
 /// A key-value operation. Values are strings; `append` concatenates.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// Prints as `put(k1, c0.3)`.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum KvCommand {
     Get { key: String },
     Put { key: String, value: String },
@@ -33,8 +35,8 @@ impl KvCommand {
     }
 }
 
-/// A client request as it travels to a node.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// A client request as it travels to a node. Prints as `c0#3 put(k1, c0.3)`.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct KvRequest {
     pub id: RequestId,
     pub command: KvCommand,
@@ -50,10 +52,45 @@ pub enum KvOutcome {
     NotLeader { hint: Option<NodeId> },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Prints as `c0#3 ok(c0.1)` or `c0#3 not-leader(n2)`.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct KvReply {
     pub id: RequestId,
     pub outcome: KvOutcome,
+}
+
+// Compact forms: traces print thousands of these.
+impl fmt::Debug for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "c{}#{}", self.client.0, self.seq)
+    }
+}
+
+impl fmt::Debug for KvCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KvCommand::Get { key } => write!(f, "get({key})"),
+            KvCommand::Put { key, value } => write!(f, "put({key}, {value})"),
+            KvCommand::Append { key, value } => write!(f, "append({key}, {value})"),
+        }
+    }
+}
+
+impl fmt::Debug for KvRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} {:?}", self.id, self.command)
+    }
+}
+
+impl fmt::Debug for KvReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.outcome {
+            KvOutcome::Ok { value: Some(v) } => write!(f, "{:?} ok({v})", self.id),
+            KvOutcome::Ok { value: None } => write!(f, "{:?} ok", self.id),
+            KvOutcome::NotLeader { hint: Some(h) } => write!(f, "{:?} not-leader(try {h})", self.id),
+            KvOutcome::NotLeader { hint: None } => write!(f, "{:?} not-leader", self.id),
+        }
+    }
 }
 
 /// A protocol that serves the key-value service.

@@ -5,6 +5,8 @@ pub mod bank;
 pub mod echo;
 pub mod gossip;
 pub mod kv;
+pub mod lamport_mutex;
 pub mod paxos;
 pub mod raft;
+pub mod three_pc;
 pub mod two_pc;

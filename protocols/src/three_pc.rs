@@ -196,7 +196,7 @@ impl ThreePc {
                 }
                 let yes = participants.contains(&id) && l.can_prepare(&deltas);
                 let phase = if yes { Phase::Uncertain } else { Phase::Aborted };
-                l.txs.insert(tx, TxRecord { participants, deltas, voted_yes: yes, phase });
+                l.record(tx, TxRecord { participants, deltas, voted_yes: yes, phase });
                 ctx.persist(ThreePcDurable::Participant(l.clone()));
                 ctx.send(COORDINATOR, ThreePcMsg::Vote { tx, yes });
                 if yes {
@@ -207,7 +207,7 @@ impl ThreePc {
                 let Some(r) = l.txs.get_mut(&tx) else { return };
                 match r.phase {
                     Phase::Uncertain => {
-                        r.phase = Phase::PreCommitted;
+                        std::sync::Arc::make_mut(r).phase = Phase::PreCommitted;
                         ctx.persist(ThreePcDurable::Participant(l.clone()));
                         ctx.set_timer(ThreePcTimer::Silence(tx), timeout);
                         ctx.send(COORDINATOR, ThreePcMsg::Ack { tx });
@@ -230,7 +230,7 @@ impl ThreePc {
                 } else if l.txs.contains_key(&tx) {
                     return;
                 } else {
-                    l.txs.insert(tx, TxRecord { participants: vec![], deltas: vec![], voted_yes: false, phase: Phase::Aborted });
+                    l.record(tx, TxRecord { participants: vec![], deltas: vec![], voted_yes: false, phase: Phase::Aborted });
                 }
                 ctx.persist(ThreePcDurable::Participant(l.clone()));
             }

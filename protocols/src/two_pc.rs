@@ -226,7 +226,7 @@ impl TwoPc {
                 }
                 let yes = participants.contains(&id) && l.can_prepare(&deltas);
                 let phase = if yes { Phase::Uncertain } else { Phase::Aborted };
-                l.txs.insert(tx, TxRecord { participants, deltas, voted_yes: yes, phase });
+                l.record(tx, TxRecord { participants, deltas, voted_yes: yes, phase });
                 // The prepared record is durable before the vote leaves.
                 ctx.persist(TwoPcDurable::Participant(l.clone()));
                 ctx.send(COORDINATOR, TwoPcMsg::Vote { tx, yes });
@@ -247,7 +247,7 @@ impl TwoPc {
                     return;
                 } else {
                     // Abort before Prepare: remember it, so a late Prepare gets a no.
-                    l.txs.insert(tx, TxRecord { participants: vec![], deltas: vec![], voted_yes: false, phase: Phase::Aborted });
+                    l.record(tx, TxRecord { participants: vec![], deltas: vec![], voted_yes: false, phase: Phase::Aborted });
                 }
                 ctx.persist(TwoPcDurable::Participant(l.clone()));
             }

@@ -72,7 +72,11 @@ pub fn lamport(events: &[TraceEvent]) -> Vec<u64> {
 /// Vector clocks for the events `include` accepts (others get `None`), over
 /// `lanes`. Each included event ticks its own actor's entry; a delivery
 /// first merges its send's clock (if the send is included).
-pub fn vector_clocks(events: &[TraceEvent], lanes: &[Actor], include: impl Fn(&TraceEvent) -> bool) -> Vec<Option<Vec<u64>>> {
+pub fn vector_clocks(
+    events: &[TraceEvent],
+    lanes: &[Actor],
+    include: impl Fn(&TraceEvent) -> bool,
+) -> Vec<Option<Vec<u64>>> {
     let pos = positions(events);
     let lane_of: BTreeMap<Actor, usize> = lanes.iter().enumerate().map(|(i, a)| (*a, i)).collect();
     let mut current: Vec<Vec<u64>> = vec![vec![0; lanes.len()]; lanes.len()];
@@ -98,13 +102,19 @@ pub fn vector_clocks(events: &[TraceEvent], lanes: &[Actor], include: impl Fn(&T
 /// For each event, the position of the event that triggered the handler it
 /// belongs to: a send, persist, note or state snapshot recorded on a node
 /// right after a delivery or timer on that node (at the same time) belongs to
-/// that delivery or timer. Other events trigger themselves.
+/// that delivery or timer (or client invocation or return). Other events
+/// trigger themselves.
 pub fn triggers(events: &[TraceEvent]) -> Vec<usize> {
     let mut out: Vec<usize> = (0..events.len()).collect();
     let mut last: BTreeMap<Actor, usize> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
         match e.kind {
-            TraceKind::Deliver | TraceKind::Timer | TraceKind::Recover | TraceKind::Crash => {
+            TraceKind::Deliver
+            | TraceKind::Timer
+            | TraceKind::Recover
+            | TraceKind::Crash
+            | TraceKind::Invoke
+            | TraceKind::Complete => {
                 last.insert(e.actor, i);
             }
             TraceKind::Send | TraceKind::Persist | TraceKind::Note | TraceKind::State => {

@@ -92,6 +92,19 @@ const PAGE_JS: &str = r#"
     while (lo <= hi){ var mid = (lo + hi) >> 1; if (entries[mid][0] <= k){ best = mid; lo = mid + 1; } else { hi = mid - 1; } }
     return best;
   }
+  // The state text of entry j (null when the node is down), rebuilt from
+  // the last full text before it and the line diffs after that.
+  function textOf(entries, j){
+    var i = j;
+    while (i > 0 && entries[i][1] === 1) i--;
+    if (entries[i][1] === 2) return null;
+    var lines = entries[i][2].split('\n');
+    for (var t = i + 1; t <= j; t++){
+      var d = entries[t];
+      lines = lines.slice(0, d[2]).concat(d[4], lines.slice(lines.length - d[3]));
+    }
+    return lines.join('\n');
+  }
   function renderStates(k){
     var box = document.getElementById('states');
     box.textContent = '';
@@ -103,8 +116,9 @@ const PAGE_JS: &str = r#"
       var pre = document.createElement('pre');
       if (at < 0){ h.textContent = name + ' (no state yet)'; }
       else {
-        var text = D.texts[entries[at][1]];
-        var prev = at > 0 ? D.texts[entries[at - 1][1]].split('\n') : [];
+        var text = textOf(entries, at);
+        var prevText = at > 0 ? textOf(entries, at - 1) : null;
+        var prev = prevText === null ? [] : prevText.split('\n');
         var changedHere = entries[at][0] === k;
         h.textContent = name + (text === null ? ' (down)' : '') + (changedHere ? '  — changed at this step' : '');
         if (text === null){ div.className += ' down'; }
@@ -165,18 +179,23 @@ const PAGE_JS: &str = r#"
 })();
 "#;
 
+/// A full state text is stored every this many snapshots of a node; the
+/// ones between are line diffs against the one before.
+const FULL_EVERY: usize = 32;
+
 /// Node state snapshots keyed by the trace index of the event whose handler
-/// produced them (a crash clears the state: `None`).
-fn state_table(events: &[TraceEvent], view: &View) -> (Vec<(String, Vec<(u64, usize)>)>, Vec<Option<String>>) {
+/// produced them, per node: `[key, 0, text]` (full), `[key, 1, prefix,
+/// suffix, [lines]]` (the previous text with the lines between its first
+/// `prefix` and last `suffix` lines replaced) or `[key, 2]` (crashed).
+fn state_table(events: &[TraceEvent], view: &View) -> Vec<serde_json::Value> {
     let trig = triggers(events);
     let first = view.shown.first().map(|&i| events[i].index).unwrap_or(0);
     let last = view.shown.last().map(|&i| events[i].index).unwrap_or(0);
-    let mut texts: Vec<Option<String>> = Vec::new();
-    let mut text_id: BTreeMap<Option<String>, usize> = BTreeMap::new();
-    let mut per_node: BTreeMap<Actor, Vec<(u64, usize)>> = BTreeMap::new();
+    // Per node: (key, state text or None when down), deduplicated.
+    let mut per_node: BTreeMap<Actor, Vec<(u64, Option<String>)>> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
         let value = match e.kind {
-            TraceKind::State => Some(pretty_debug(&e.detail, 1)),
+            TraceKind::State => Some(pretty_debug(&e.detail, 2)),
             TraceKind::Crash => None,
             _ => continue,
         };
@@ -184,20 +203,56 @@ fn state_table(events: &[TraceEvent], view: &View) -> (Vec<(String, Vec<(u64, us
         if key > last {
             continue;
         }
-        let id = *text_id.entry(value.clone()).or_insert_with(|| {
-            texts.push(value);
-            texts.len() - 1
-        });
         let list = per_node.entry(e.actor).or_default();
         if key < first {
             // Before the window only the latest state matters.
             list.clear();
         }
-        if list.last().map(|(_, t)| *t) != Some(id) {
-            list.push((key, id));
+        if list.last().map(|(_, t)| t) != Some(&value) {
+            list.push((key, value));
         }
     }
-    (per_node.into_iter().map(|(a, l)| (a.to_string(), l)).collect(), texts)
+    per_node
+        .into_iter()
+        .map(|(actor, list)| {
+            let mut out = Vec::with_capacity(list.len());
+            let mut prev: Option<Vec<&str>> = None;
+            let mut since_full = 0;
+            for (key, value) in &list {
+                match value {
+                    None => {
+                        out.push(json!([key, 2]));
+                        prev = None;
+                    }
+                    Some(text) => {
+                        let lines: Vec<&str> = text.split('\n').collect();
+                        match prev.as_ref().filter(|_| since_full < FULL_EVERY) {
+                            Some(p) => {
+                                let prefix = p.iter().zip(&lines).take_while(|(a, b)| a == b).count();
+                                let max_suffix = p.len().min(lines.len()) - prefix;
+                                let suffix = p
+                                    .iter()
+                                    .rev()
+                                    .zip(lines.iter().rev())
+                                    .take(max_suffix)
+                                    .take_while(|(a, b)| a == b)
+                                    .count();
+                                let middle: Vec<&str> = lines[prefix..lines.len() - suffix].to_vec();
+                                out.push(json!([key, 1, prefix, suffix, middle]));
+                                since_full += 1;
+                            }
+                            None => {
+                                out.push(json!([key, 0, text]));
+                                since_full = 0;
+                            }
+                        }
+                        prev = Some(lines);
+                    }
+                }
+            }
+            json!([actor.to_string(), out])
+        })
+        .collect()
 }
 
 /// Renders the page.
@@ -212,9 +267,15 @@ pub fn render(events: &[TraceEvent], view: &View, info: &RunInfo, lin: Option<Li
             json!([e.index, format_duration_ns(e.time), describe(e, 2000)])
         })
         .collect();
-    let violation = view.highlight.iter().filter_map(|h| view.shown.iter().position(|s| s == h)).min().map(|p| p as i64).unwrap_or(-1);
-    let (states, texts) = state_table(events, view);
-    let data = json!({ "steps": steps, "violation": violation, "states": states, "texts": texts });
+    let violation = view
+        .highlight
+        .iter()
+        .filter_map(|h| view.shown.iter().position(|s| s == h))
+        .min()
+        .map(|p| p as i64)
+        .unwrap_or(-1);
+    let states = state_table(events, view);
+    let data = json!({ "steps": steps, "violation": violation, "states": states });
     let data = data.to_string().replace("</", "<\\/").replace("<!--", "<\\u0021--");
 
     let mut h = String::with_capacity(svg.len() + data.len() + 16 * 1024);
@@ -226,7 +287,11 @@ pub fn render(events: &[TraceEvent], view: &View, info: &RunInfo, lin: Option<Li
         "held" | "violation" | "unknown" => info.verdict.as_str(),
         _ => "unknown",
     };
-    let _ = write!(h, "<span><b>verdict</b> <span class=\"verdict {verdict_class}\">{}</span></span>", escape(&info.verdict.to_uppercase()));
+    let _ = write!(
+        h,
+        "<span><b>verdict</b> <span class=\"verdict {verdict_class}\">{}</span></span>",
+        escape(&info.verdict.to_uppercase())
+    );
     for (k, v) in &info.facts {
         let _ = write!(h, "<span><b>{}</b> {}</span>", escape(k), escape(v));
     }

@@ -68,7 +68,8 @@ pub fn render(history: &History, failure: &Failure) -> String {
         t0 = 0;
     }
     let t1 = t1.max(t0 + 1);
-    let order: BTreeMap<usize, usize> = failure.prefix.iter().enumerate().map(|(n, o)| (o.invoke_index, n + 1)).collect();
+    let order: BTreeMap<usize, usize> =
+        failure.prefix.iter().enumerate().map(|(n, o)| (o.invoke_index, n + 1)).collect();
     let stuck: Vec<usize> = failure.unplaceable.iter().map(|o| o.invoke_index).collect();
     let processes: Vec<u64> = {
         let mut p: Vec<u64> = ops.iter().map(|o| o.process).collect();
@@ -92,7 +93,13 @@ pub fn render(history: &History, failure: &Failure) -> String {
     for (row, p) in processes.iter().enumerate() {
         let y = top + row as u64 * row_h;
         let _ = writeln!(s, "<text class=\"proc\" x=\"6\" y=\"{}\">c{p}</text>", y + 18);
-        let _ = writeln!(s, "<line stroke=\"#eee\" x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>", y + row_h - 2, left + plot_w, y + row_h - 2);
+        let _ = writeln!(
+            s,
+            "<line stroke=\"#eee\" x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
+            y + row_h - 2,
+            left + plot_w,
+            y + row_h - 2
+        );
         for o in ops.iter().filter(|o| o.process == *p) {
             let a = x(time_of(o.invoke_index));
             let b = o.complete_index.map(|c| x(time_of(c))).unwrap_or(left + plot_w).max(a + 3);
@@ -120,7 +127,13 @@ pub fn render(history: &History, failure: &Failure) -> String {
             );
             let chars = ((b - a) / 6) as usize;
             if chars >= 4 {
-                let _ = writeln!(s, "<text class=\"oplabel\" x=\"{}\" y=\"{}\">{}</text>", a + 3, y + 18, escape(&truncate(&label, chars)));
+                let _ = writeln!(
+                    s,
+                    "<text class=\"oplabel\" x=\"{}\" y=\"{}\">{}</text>",
+                    a + 3,
+                    y + 18,
+                    escape(&truncate(&label, chars))
+                );
             }
             if let Some(n) = order.get(&o.invoke_index) {
                 let _ = writeln!(s, "<text class=\"opnum\" x=\"{a}\" y=\"{}\">{n}</text>", y + 2);
@@ -130,7 +143,12 @@ pub fn render(history: &History, failure: &Failure) -> String {
     }
     let ya = top + row_h * processes.len() as u64 + 14;
     let _ = writeln!(s, "<text class=\"axis\" x=\"{left}\" y=\"{ya}\">{}</text>", escape(&format_duration_ns(t0)));
-    let _ = writeln!(s, "<text class=\"axis\" x=\"{}\" y=\"{ya}\" text-anchor=\"end\">{}</text>", left + plot_w, escape(&format_duration_ns(t1)));
+    let _ = writeln!(
+        s,
+        "<text class=\"axis\" x=\"{}\" y=\"{ya}\" text-anchor=\"end\">{}</text>",
+        left + plot_w,
+        escape(&format_duration_ns(t1))
+    );
     s.push_str("</svg>\n");
     s
 }

@@ -109,7 +109,9 @@ fn outcome_class(detail: &str) -> &'static str {
 
 /// Whether a world event starts a partition (and which lane it isolates, if one).
 fn partition_start(detail: &str) -> bool {
-    detail.starts_with("Partition") || detail.starts_with("Isolate") || (detail.starts_with("isolate-leader:") && detail.contains("cut off"))
+    detail.starts_with("Partition")
+        || detail.starts_with("Isolate")
+        || (detail.starts_with("isolate-leader:") && detail.contains("cut off"))
 }
 
 /// Options of the SVG rendering.
@@ -179,7 +181,13 @@ pub fn render_layout(events: &[TraceEvent], view: &View, lay: &Layout, options: 
             "<rect class=\"band\" x=\"{lanes_left}\" y=\"{y}\" width=\"{lanes_w}\" height=\"{h}\"><title>{}</title></rect>",
             escape(label)
         );
-        let _ = writeln!(s, "<text class=\"bandlabel\" x=\"{}\" y=\"{}\">{}</text>", lanes_left + 4, y + 12, escape(&truncate(label, 60)));
+        let _ = writeln!(
+            s,
+            "<text class=\"bandlabel\" x=\"{}\" y=\"{}\">{}</text>",
+            lanes_left + 4,
+            y + 12,
+            escape(&truncate(label, 60))
+        );
     }
 
     // Lanes, with the spans where a node was down.
@@ -206,7 +214,13 @@ pub fn render_layout(events: &[TraceEvent], view: &View, lay: &Layout, options: 
             spans.push((r, lay.rows));
         }
         for (a, b) in spans {
-            let _ = writeln!(s, "<rect class=\"down\" x=\"{}\" y=\"{}\" width=\"8\" height=\"{}\"/>", x - 4, y_of(a), (b - a) * ROW_H);
+            let _ = writeln!(
+                s,
+                "<rect class=\"down\" x=\"{}\" y=\"{}\" width=\"8\" height=\"{}\"/>",
+                x - 4,
+                y_of(a),
+                (b - a) * ROW_H
+            );
         }
     }
     let _ = writeln!(s, "<text class=\"time\" x=\"{}\" y=\"{}\">sim time</text>", LEFT - 6, TOP - 16);
@@ -318,7 +332,12 @@ pub fn render_layout(events: &[TraceEvent], view: &View, lay: &Layout, options: 
         if e.kind == TraceKind::Duplicate {
             if let Some(c) = cause_position(events, &pos, i) {
                 if let (Some(x), Some(r)) = (lane_x(events[c].actor), lay.row[c]) {
-                    let _ = writeln!(s, "<text class=\"dupmark\" data-i=\"{idx}\" x=\"{}\" y=\"{}\">×2<title>{title}</title></text>", x + 5, y_of(r) - 4);
+                    let _ = writeln!(
+                        s,
+                        "<text class=\"dupmark\" data-i=\"{idx}\" x=\"{}\" y=\"{}\">×2<title>{title}</title></text>",
+                        x + 5,
+                        y_of(r) - 4
+                    );
                 }
             }
             continue;
@@ -328,7 +347,8 @@ pub fn render_layout(events: &[TraceEvent], view: &View, lay: &Layout, options: 
         if labelled_rows.insert(r, ()).is_none() {
             let label = format_duration_ns(e.time);
             if label != last_time_label {
-                let _ = writeln!(s, "<text class=\"time\" x=\"{}\" y=\"{}\">{}</text>", LEFT - 6, y + 3, escape(&label));
+                let _ =
+                    writeln!(s, "<text class=\"time\" x=\"{}\" y=\"{}\">{}</text>", LEFT - 6, y + 3, escape(&label));
                 last_time_label = label;
             }
         }
@@ -360,7 +380,12 @@ pub fn render_layout(events: &[TraceEvent], view: &View, lay: &Layout, options: 
             }
             TraceKind::Invoke => format!("<path class=\"invoke\" d=\"M{},{}l10,5l-10,5z\"/>", x - 5, y - 5),
             TraceKind::Complete => {
-                format!("<rect class=\"{}\" x=\"{}\" y=\"{}\" width=\"9\" height=\"9\"/>", outcome_class(&e.detail), x - 4, y - 4)
+                format!(
+                    "<rect class=\"{}\" x=\"{}\" y=\"{}\" width=\"9\" height=\"9\"/>",
+                    outcome_class(&e.detail),
+                    x - 4,
+                    y - 4
+                )
             }
             TraceKind::Note => {
                 annotations.entry(r).or_default().push((format!("{}: {}", e.actor, e.detail), ""));
@@ -414,7 +439,12 @@ pub fn render_layout(events: &[TraceEvent], view: &View, lay: &Layout, options: 
             };
             let _ = write!(spans, "{sep}<tspan class=\"{class}\">{}</tspan>", escape(&piece));
         }
-        let _ = writeln!(s, "<text class=\"annot\" x=\"{ax}\" y=\"{}\">{spans}<title>{}</title></text>", y_of(*r) + 4, escape(&joined));
+        let _ = writeln!(
+            s,
+            "<text class=\"annot\" x=\"{ax}\" y=\"{}\">{spans}<title>{}</title></text>",
+            y_of(*r) + 4,
+            escape(&joined)
+        );
     }
     // Legend.
     let mut ly = body_bottom + 20;
@@ -433,7 +463,11 @@ pub fn render_lane_header(lay: &Layout) -> String {
     let width = LEFT + lay.lanes.len() as u32 * LANE_W + ANNOT_W;
     let mut s = format!("<div class=\"lanehead\"><svg class=\"lanes\" width=\"{width}\" height=\"22\" viewBox=\"0 0 {width} 22\" font-family=\"sans-serif\">");
     for (l, a) in lay.lanes.iter().enumerate() {
-        let _ = write!(s, "<text x=\"{}\" y=\"16\" font-size=\"13\" font-weight=\"bold\" text-anchor=\"middle\">{a}</text>", x_of(l));
+        let _ = write!(
+            s,
+            "<text x=\"{}\" y=\"16\" font-size=\"13\" font-weight=\"bold\" text-anchor=\"middle\">{a}</text>",
+            x_of(l)
+        );
     }
     s.push_str("</svg></div>\n");
     s

@@ -87,14 +87,17 @@ pub fn render_text_with(events: &[TraceEvent], options: TextOptions) -> String {
 /// window or focus of a diagram); Lamport times are those of the whole trace.
 pub fn render_text_view(events: &[TraceEvent], shown: &[usize], options: TextOptions) -> String {
     let lamport = if options.lamport { crate::causality::lamport(events) } else { Vec::new() };
+    let pos = crate::causality::positions(events);
     let mut out = String::new();
     for &i in shown {
         let Some(e) = events.get(i) else { continue };
         if !options.verbose && matches!(e.kind, TraceKind::Persist | TraceKind::State) {
             continue;
         }
+        let at_sender = crate::layout::dropped_at_sender(events, &pos, i);
         let peer = match (e.kind, e.peer) {
-            (TraceKind::Send, Some(p)) => format!("-> {p}"),
+            (TraceKind::Send | TraceKind::Duplicate, Some(p)) => format!("-> {p}"),
+            (TraceKind::Drop, Some(p)) if at_sender => format!("-> {p}"),
             (TraceKind::Deliver | TraceKind::Drop, Some(p)) => format!("<- {p}"),
             (_, Some(p)) => format!("{p}"),
             (_, None) => String::new(),
@@ -104,7 +107,8 @@ pub fn render_text_view(events: &[TraceEvent], shown: &[usize], options: TextOpt
             Some(l) => format!("L{l}"),
             None => String::new(),
         };
-        let (on, off) = if options.color && !kind_color(e.kind).is_empty() { (kind_color(e.kind), "\x1b[0m") } else { ("", "") };
+        let (on, off) =
+            if options.color && !kind_color(e.kind).is_empty() { (kind_color(e.kind), "\x1b[0m") } else { ("", "") };
         let _ = write!(out, "{:>7} {:>12} ", e.index, format_duration_ns(e.time));
         if options.lamport {
             let _ = write!(out, "{clock:>6} ");

@@ -2,7 +2,7 @@
 //! heartbeats, the causal past of the violation, and a cap that keeps long
 //! runs readable (and their files small).
 
-use crate::causality::{cause_position, causal_past, positions, triggers};
+use crate::causality::{causal_past, cause_position, positions, triggers};
 use sim_core::{Actor, TraceEvent, TraceKind};
 
 /// The patterns `--collapse-heartbeats` hides: Raft's heartbeat timer and

@@ -45,6 +45,11 @@ fn token(seq: u64, attempt: u64, kind: u64) -> u64 {
 }
 const TIMER_NEXT_OP: u64 = 0;
 const TIMER_ATTEMPT: u64 = 1;
+const TIMER_RETRY: u64 = 2;
+/// After a "not leader" with no hint (say, during an election), a client
+/// waits this long before asking another node, instead of spinning.
+const RETRY_BACKOFF_MIN_NS: u64 = 1_000_000;
+const RETRY_BACKOFF_MAX_NS: u64 = 5_000_000;
 
 impl KvClients {
     pub fn new(spec: WorkloadSpec) -> Self {
@@ -165,14 +170,20 @@ impl<P: Protocol<Request = KvRequest, Response = KvReply>> Workload<P> for KvCli
                 self.think(client, ctx);
             }
             KvOutcome::NotLeader { hint } => {
-                let next = match hint {
-                    Some(h) if h != from => h,
-                    _ => self.other_node(from, ctx),
-                };
-                self.clients[c].target = next;
                 let op = self.clients[c].pending.as_mut().expect("pending");
                 op.attempt += 1;
-                self.send_attempt(client, ctx);
+                let (seq, attempt) = (op.seq, op.attempt);
+                match hint {
+                    Some(h) if h != from => {
+                        self.clients[c].target = h;
+                        self.send_attempt(client, ctx);
+                    }
+                    _ => {
+                        self.clients[c].target = self.other_node(from, ctx);
+                        let pause = ctx.random_range(RETRY_BACKOFF_MIN_NS, RETRY_BACKOFF_MAX_NS);
+                        ctx.set_timer(client, pause, token(seq, attempt, TIMER_RETRY));
+                    }
+                }
             }
         }
     }
@@ -191,6 +202,10 @@ impl<P: Protocol<Request = KvRequest, Response = KvReply>> Workload<P> for KvCli
         let Some(op) = &self.clients[c].pending else { return };
         if op.seq != seq || (op.attempt & 0x3f_ffff) != attempt {
             return; // stale
+        }
+        if kind == TIMER_RETRY {
+            self.send_attempt(client, ctx);
+            return;
         }
         if ctx.now() >= op.started + self.spec.op_timeout_ns {
             let op = self.clients[c].pending.take().expect("pending");

@@ -149,8 +149,12 @@ struct Shrinker {
 /// One run of a candidate: `Some((report, normalised tape))` when it still
 /// shows the target violation.
 fn try_run(scenario: &Scenario, tape: Vec<u64>, kind: &str, name: &str) -> Option<(RunReport, Vec<u64>)> {
+    try_source(scenario, &ChoiceSource::Tape(tape), kind, name)
+}
+
+fn try_source(scenario: &Scenario, source: &ChoiceSource, kind: &str, name: &str) -> Option<(RunReport, Vec<u64>)> {
     scenario.validate().ok()?;
-    let report = run(scenario, &ChoiceSource::Tape(tape), &RunOptions { trace: TraceLevel::HashOnly, record_tape: true }).ok()?;
+    let report = run(scenario, source, &RunOptions { trace: TraceLevel::HashOnly, record_tape: true }).ok()?;
     if report.verdict != Verdict::Violation || !report.findings.iter().any(|f| f.kind == kind && f.name == name) {
         return None;
     }
@@ -167,11 +171,28 @@ impl Shrinker {
 
     /// Tries a candidate; keeps it when the violation persists and the run is smaller.
     fn attempt(&mut self, scenario: Scenario, tape: Vec<u64>) -> bool {
+        self.attempt_source(scenario, ChoiceSource::Tape(tape))
+    }
+
+    /// Tries a changed scenario with the current tape and, failing that, with
+    /// the choices of a few fixed seeds. A scenario edit early in the run
+    /// makes the rest of a flat tape mean different things, so the run
+    /// diverges anyway; fresh choices give the edit more chances to show the
+    /// violation again. Deterministic: the seeds are always 1..=RESAMPLES.
+    fn attempt_resampled(&mut self, scenario: Scenario) -> bool {
+        const RESAMPLES: u64 = 8;
+        if self.attempt(scenario.clone(), self.tape.clone()) {
+            return true;
+        }
+        (1..=RESAMPLES).any(|seed| self.attempt_source(scenario.clone(), ChoiceSource::Seed(seed)))
+    }
+
+    fn attempt_source(&mut self, scenario: Scenario, source: ChoiceSource) -> bool {
         if !self.budget_left() {
             return false;
         }
         self.runs += 1;
-        let Some((report, tape)) = try_run(&scenario, tape, &self.kind, &self.name) else { return false };
+        let Some((report, tape)) = try_source(&scenario, &source, &self.kind, &self.name) else { return false };
         let size = Size::of(&scenario, &report, &tape);
         if size.key() < self.size.key() {
             self.scenario = scenario;
@@ -191,9 +212,21 @@ impl Shrinker {
         s
     }
 
+    /// Drops the faults scheduled after the run stopped (at the violation):
+    /// they never happened, so the run stays the same. One run.
+    fn drop_unreached_faults(&mut self) -> bool {
+        let end = self.report.result.stats.sim_time_ns;
+        let reached: Vec<_> = self.scenario.faults.faults.iter().filter(|f| f.at_ns <= end).cloned().collect();
+        if reached.len() == self.scenario.faults.len() {
+            return false;
+        }
+        let candidate = self.with_faults(reached);
+        self.attempt(candidate, self.tape.clone())
+    }
+
     /// Drops chunks of the explicit fault schedule, largest chunks first.
     fn drop_faults(&mut self) -> bool {
-        let mut improved = false;
+        let mut improved = self.drop_unreached_faults();
         let mut chunk = self.scenario.faults.len().div_ceil(2).max(1);
         loop {
             let mut i = self.scenario.faults.len();
@@ -233,7 +266,7 @@ impl Shrinker {
                 .map(|f| sim_core::ScheduledFault { at_ns: f.at_ns - delta.min(f.at_ns), fault: f.fault.clone() })
                 .collect();
             let candidate = self.with_faults(faults);
-            if self.attempt(candidate, self.tape.clone()) {
+            if self.attempt_resampled(candidate) {
                 improved = true;
                 // Try the same step again from the new position.
                 let first = self.scenario.faults.faults.iter().map(|f| f.at_ns).min().unwrap_or(0);
@@ -252,7 +285,7 @@ impl Shrinker {
         for c in 1..clients {
             let mut s = self.scenario.clone();
             s.workload.clients = c;
-            if self.attempt(s, self.tape.clone()) {
+            if self.attempt_resampled(s) {
                 improved = true;
                 break;
             }
@@ -380,11 +413,14 @@ fn shrink_run(scenario: &Scenario, choices: &ChoiceSource, target: &Finding, opt
 
     // 3. Passes until none helps. Coarse tape passes come before the costly
     //    one-value-at-a-time pass, which runs only once the rest are stuck.
+    s.drop_unreached_faults();
     loop {
         let mut improved = false;
+        // The workload first, while every fault is still there to help the
+        // violation happen again in a run that diverges from the original.
+        improved |= s.lower_workload();
         improved |= s.drop_faults();
         improved |= s.shift_faults_earlier();
-        improved |= s.lower_workload();
         improved |= s.edit_tape(false);
         if !improved {
             improved = s.edit_tape(true);

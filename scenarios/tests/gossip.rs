@@ -1,8 +1,8 @@
 //! Gossip: the causal store's histories are causally consistent (CC and
 //! CCv) and its replicas converge, over 500 seeds, on lossy links and under
 //! partitions; the eventual (last-writer-wins) store converges over 500
-//! seeds; the `no-deps` bug is caught within 200 seeds, by its invariant and
-//! by the causal checker alone.
+//! seeds but is not causally consistent; the `no-deps` bug is caught within
+//! 200 seeds, by its invariant and by the causal checker alone.
 
 use scenarios::{check, first_seed_where, first_seed_where_in, registry, RunReport, Verdict};
 use sim_core::{Fault, FaultSchedule, NodeId, ScheduledFault, NANOS_PER_SEC};
@@ -64,6 +64,18 @@ fn causal_checker_alone_catches_no_deps_within_200_seeds() {
     let (seed, report) = found.expect("a causally inconsistent history within 200 seeds");
     assert_eq!(report.findings[0].name, "causal", "seed {seed}: {:?}", report.findings);
     eprintln!("gossip-no-deps without invariants: seed {seed}: {}", report.findings[0].detail);
+}
+
+/// What the eventual store does not promise: judged for CC and CCv, some of
+/// its histories show an effect before its cause.
+#[test]
+fn eventual_gossip_is_not_causally_consistent() {
+    let mut scenario = registry::find("gossip-eventual").unwrap();
+    scenario.checkers = vec!["causal".into()];
+    let found = first_seed_where_in(&scenario, 1..201, THREADS, |r| r.verdict == Verdict::Violation);
+    let (seed, report) = found.expect("a causally inconsistent eventual history within 200 seeds");
+    assert_eq!(report.findings[0].name, "causal", "seed {seed}: {:?}", report.findings);
+    eprintln!("gossip-eventual judged for causality: seed {seed}: {}", report.findings[0].detail);
 }
 
 /// The end-of-run check does find replicas that never heard from each

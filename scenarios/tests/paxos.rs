@@ -34,18 +34,18 @@ fn assert_clean(scenario: &str, seeds: u64) {
 }
 
 /// Runs a built-in scenario with a full trace and returns (verdict, how
-/// many nodes noted that they learned a value, how many preemptions).
+/// many nodes noted that they learned a value, how many ballots were tried).
 fn learned(scenario: &str, seed: u64) -> (Verdict, usize, usize) {
     let s = registry::find(scenario).expect("built-in scenario");
     let options = RunOptions { trace: TraceLevel::Full, ..RunOptions::default() };
     let r = scenarios::run(&s, &ChoiceSource::Seed(seed), &options).expect("valid scenario");
     let notes = r.trace.iter().filter(|e| e.kind == TraceKind::Note);
-    let (mut learned, mut preempted) = (0, 0);
+    let (mut learned, mut ballots) = (0, 0);
     for e in notes {
         learned += e.detail.contains("learned") as usize;
-        preempted += e.detail.contains("preempted") as usize;
+        ballots += e.detail.contains("prepare ballot") as usize;
     }
-    (r.verdict, learned, preempted)
+    (r.verdict, learned, ballots)
 }
 
 // ---- Bugs ----
@@ -81,28 +81,49 @@ fn paxos_basic_chooses_one_value_that_every_node_learns() {
     }
 }
 
+/// Liveness is information here, not a verdict: the test counts the seeds
+/// in which no value was chosen before the time limit, and checks that there
+/// are some (the scenario is tuned to show the livelock) but not all.
 #[test]
 fn paxos_dueling_is_safe_but_not_always_live() {
-    let seeds = 1..=100u64;
+    let seeds = 100u64;
     let mut undecided = Vec::new();
-    let mut preemptions = 0;
-    for seed in seeds.clone() {
-        let (verdict, learned, preempted) = learned("paxos-dueling", seed);
+    let mut ballots_undecided = 0;
+    for seed in 1..=seeds {
+        let (verdict, learned, ballots) = learned("paxos-dueling", seed);
         assert_eq!(verdict, Verdict::Held, "seed {seed}: dueling must stay safe");
-        preemptions += preempted;
         if learned == 0 {
             undecided.push(seed);
+            ballots_undecided += ballots;
         }
     }
     eprintln!(
-        "paxos-dueling: {} of {} seeds chose no value before the time limit ({preemptions} preemptions in all); \
+        "paxos-dueling: {} of {seeds} seeds chose no value within the 3 s limit ({} ballots tried in each, on average); \
          e.g. seeds {:?}",
         undecided.len(),
-        seeds.clone().count(),
+        ballots_undecided / undecided.len().max(1),
         &undecided[..undecided.len().min(5)]
     );
     assert!(!undecided.is_empty(), "dueling proposers should livelock in some seeds");
-    assert!(undecided.len() < 100, "and decide in others");
+    assert!((undecided.len() as u64) < seeds / 2, "and decide in most");
+}
+
+/// The worlds that expose each bug, without the bug: correct Paxos holds.
+#[test]
+fn bug_worlds_hold_without_the_bug() {
+    for (name, seeds) in [
+        ("paxos-ignore-accepted", 300),
+        ("paxos-forget-promise", 300),
+        ("multi-paxos-ignore-accepted", 40),
+        ("multi-paxos-forget-promise", 40),
+    ] {
+        let mut s = registry::find(name).expect("built-in");
+        s.bug = None;
+        for seed in 1..=seeds {
+            let r = scenarios::run(&s, &ChoiceSource::Seed(seed), &RunOptions::default()).expect("valid");
+            assert_eq!(r.verdict, Verdict::Held, "{name} without its bug, seed {seed}: {:?}", r.findings);
+        }
+    }
 }
 
 #[test]
@@ -134,4 +155,45 @@ fn multi_paxos_holds_under_crash_recovery_300_seeds() {
 #[test]
 fn multi_paxos_holds_under_partitions_on_lossy_links_300_seeds() {
     assert_clean("multi-paxos-partition", 300);
+}
+
+/// Tuning aid (not part of the suite): `PAXOS_EXPLORE=file.json SEEDS=200
+/// cargo test --release -p scenarios --test paxos explore -- --ignored --nocapture`
+/// runs a scenario file over seeds and prints verdict counts.
+#[test]
+#[ignore]
+fn explore() {
+    let path = std::env::var("PAXOS_EXPLORE").expect("PAXOS_EXPLORE=scenario.json");
+    let seeds: u64 = std::env::var("SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
+    let s = match registry::find(&path) {
+        Some(s) => s,
+        None => scenarios::Scenario::from_json(&std::fs::read_to_string(&path).expect("readable")).expect("valid"),
+    };
+    if std::env::var("DUMP").is_ok() {
+        println!("{}", s.to_json_pretty());
+        return;
+    }
+    let full = RunOptions { trace: TraceLevel::Full, ..RunOptions::default() };
+    if let Some(seed) = std::env::var("TRACE").ok().and_then(|s| s.parse().ok()) {
+        let r = scenarios::run(&s, &ChoiceSource::Seed(seed), &full).expect("runs");
+        for e in &r.trace {
+            eprintln!("{:>12} {:?} {:?} {:?} {}", e.time, e.kind, e.actor, e.peer, e.detail);
+        }
+        eprintln!("{:?} {:?}", r.verdict, r.findings);
+        return;
+    }
+    let (mut violations, mut undecided, mut first) = (0, 0, None);
+    for seed in 1..=seeds {
+        let r = scenarios::run(&s, &ChoiceSource::Seed(seed), &full).expect("runs");
+        if r.verdict != Verdict::Held {
+            violations += 1;
+            if first.is_none() {
+                first = Some((seed, r.findings.clone(), r.unknown.clone()));
+            }
+        }
+        if s.protocol == "paxos" && !r.trace.iter().any(|e| e.kind == TraceKind::Note && e.detail.contains("learned")) {
+            undecided += 1;
+        }
+    }
+    eprintln!("{}: {violations} of {seeds} not held; {undecided} undecided; first: {first:?}", s.name);
 }

@@ -40,7 +40,8 @@ fn coordinator_crash_blocks_participants_until_it_recovers() {
             assert_eq!(f.kind, "liveness");
             assert_eq!(r.verdict, Verdict::Violation, "a liveness finding exits 1 like any finding");
             let since = f.time_ns.unwrap();
-            assert!((NANOS_PER_SEC - 50 * NANOS_PER_MILLI..=NANOS_PER_SEC).contains(&since), "seed {seed}: blocked since {since}");
+            // Voted just before the crash, or got a Prepare sent just before it.
+            assert!((NANOS_PER_SEC - 50 * NANOS_PER_MILLI..=NANOS_PER_SEC + 10 * NANOS_PER_MILLI).contains(&since), "seed {seed}: blocked since {since}");
             assert!(f.detail.contains("the coordinator is down"), "{}", f.detail);
             if seed == 1 {
                 eprintln!("2pc-coordinator-crash --time 2.5s, seed 1: {}", f.detail);

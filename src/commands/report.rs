@@ -13,7 +13,9 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  faultline run raft-commit-old-term --seed 42          # writes faultline-out/raft-commit-old-term-seed42.json\n  faultline report faultline-out/raft-commit-old-term-seed42.json --html report.html\n  faultline report raft-basic --seed 1 --svg run.svg --collapse-heartbeats --window 0..400\n  faultline report faultline-out/raft-forget-vote-seed3.json --text --focus\n  faultline report raft-lossy --seed 2 --shiviz run.shiviz")]
+#[command(
+    after_help = "Examples:\n  faultline run raft-commit-old-term --seed 42          # writes faultline-out/raft-commit-old-term-seed42.json\n  faultline report faultline-out/raft-commit-old-term-seed42.json --html report.html\n  faultline report raft-basic --seed 1 --svg run.svg --collapse-heartbeats --window 0..400\n  faultline report faultline-out/raft-forget-vote-seed3.json --text --focus\n  faultline report raft-lossy --seed 2 --shiviz run.shiviz"
+)]
 pub struct ReportArgs {
     /// A repro file (from `run`, `fuzz`, `shrink`, `check`), a directory holding one,
     /// or a scenario name or scenario file (then give --seed).
@@ -63,7 +65,8 @@ struct Source {
 
 fn read_text(path: &Path) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8 (byte {})", path.display(), e.utf8_error().valid_up_to()))
+    String::from_utf8(bytes)
+        .map_err(|e| format!("{}: not UTF-8 (byte {})", path.display(), e.utf8_error().valid_up_to()))
 }
 
 fn from_repro(path: &Path, text: &str) -> Result<Source, String> {
@@ -109,7 +112,10 @@ fn load(args: &ReportArgs) -> Result<Source, String> {
             .unwrap_or(false);
         if looks_like_repro {
             if args.seed.is_some() {
-                return Err(format!("{} is a repro file: it names its own choices, so --seed does not apply", path.display()));
+                return Err(format!(
+                    "{} is a repro file: it names its own choices, so --seed does not apply",
+                    path.display()
+                ));
             }
             return from_repro(path, &text);
         }
@@ -120,7 +126,11 @@ fn load(args: &ReportArgs) -> Result<Source, String> {
     };
     let report = run(&scenario, &ChoiceSource::Seed(seed), &RunOptions { trace: TraceLevel::Full, record_tape: false })
         .map_err(|e| format!("scenario `{}`: {e}", scenario.name))?;
-    let name: String = scenario.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let name: String = scenario
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect();
     Ok(Source { report, stem: PathBuf::from("faultline-out").join(format!("{name}-seed{seed}")), replay_note: None })
 }
 
@@ -129,17 +139,23 @@ fn run_info(src: &Source) -> RunInfo {
     let s = &r.scenario;
     let mut facts = vec![
         ("scenario".to_string(), s.name.clone()),
-        ("protocol".to_string(), match &s.bug {
-            Some(b) => format!("{} (bug {b})", s.protocol),
-            None => s.protocol.clone(),
-        }),
+        (
+            "protocol".to_string(),
+            match &s.bug {
+                Some(b) => format!("{} (bug {b})", s.protocol),
+                None => s.protocol.clone(),
+            },
+        ),
         ("cluster".to_string(), format!("{} nodes, {} clients", s.nodes, s.workload.clients)),
     ];
     match &r.choices {
         ChoiceSource::Seed(seed) => facts.push(("seed".into(), seed.to_string())),
         ChoiceSource::Tape(t) => facts.push(("choices".into(), format!("a tape of {} draws", t.len()))),
     }
-    facts.push(("events".into(), format!("{} in {}", r.result.stats.events, format_duration_ns(r.result.stats.sim_time_ns))));
+    facts.push((
+        "events".into(),
+        format!("{} in {}", r.result.stats.events, format_duration_ns(r.result.stats.sim_time_ns)),
+    ));
     facts.push(("trace hash".into(), r.trace_hash_hex()));
     if let Some(n) = &src.replay_note {
         facts.push(("replay".into(), n.clone()));
@@ -192,7 +208,11 @@ pub fn execute(args: &ReportArgs) -> i32 {
     let trace = &src.report.trace;
     let history = &src.report.history;
     let mut highlight = violating_events(trace);
-    let lin = if src.report.findings.iter().any(|f| f.name == "linearizability") { reports::linview::lin_failure(history) } else { None };
+    let lin = if src.report.findings.iter().any(|f| f.name == "linearizability") {
+        reports::linview::lin_failure(history)
+    } else {
+        None
+    };
     if let Some(f) = &lin {
         highlight.extend(reports::linview::failure_events(trace, history, f));
         highlight.sort();

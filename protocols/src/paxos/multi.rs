@@ -344,7 +344,15 @@ impl MultiPaxos {
         ctx.broadcast(MultiMsg::Accept { ballot, slot, command });
     }
 
-    fn on_accept(&self, s: &mut MultiState, from: NodeId, ballot: Ballot, slot: u64, command: Command, ctx: &mut Ctx<'_, Self>) {
+    fn on_accept(
+        &self,
+        s: &mut MultiState,
+        from: NodeId,
+        ballot: Ballot,
+        slot: u64,
+        command: Command,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
         self.observe(s, ballot);
         if ballot < s.promised || slot == 0 {
             ctx.send(from, MultiMsg::Nack { ballot, promised: s.promised });
@@ -410,7 +418,14 @@ impl MultiPaxos {
         ctx.set_timer(MultiTimer::Heartbeat, self.heartbeat_interval_ns);
     }
 
-    fn on_heartbeat(&self, s: &mut MultiState, from: NodeId, ballot: Ballot, chosen_upto: u64, ctx: &mut Ctx<'_, Self>) {
+    fn on_heartbeat(
+        &self,
+        s: &mut MultiState,
+        from: NodeId,
+        ballot: Ballot,
+        chosen_upto: u64,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
         self.observe(s, ballot);
         if ballot < s.promised {
             ctx.send(from, MultiMsg::Nack { ballot, promised: s.promised });
@@ -542,7 +557,14 @@ impl Protocol for MultiPaxos {
         }
     }
 
-    fn on_request(&self, _id: NodeId, s: &mut MultiState, client: ClientId, request: KvRequest, ctx: &mut Ctx<'_, Self>) {
+    fn on_request(
+        &self,
+        _id: NodeId,
+        s: &mut MultiState,
+        client: ClientId,
+        request: KvRequest,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
         s.just_accepted.clear();
         self.on_client_request(s, client, request, ctx)
     }
@@ -610,7 +632,10 @@ impl MultiMonitor {
             if learned.is_none() || learned != self.chosen_at(slot) {
                 return Err(Violation::new(
                     LEARNED_IS_CHOSEN,
-                    format!("{n} applied {learned:?} at slot {slot}, but the value chosen there is {:?}", self.chosen_at(slot)),
+                    format!(
+                        "{n} applied {learned:?} at slot {slot}, but the value chosen there is {:?}",
+                        self.chosen_at(slot)
+                    ),
                 ));
             }
         }
@@ -618,7 +643,14 @@ impl MultiMonitor {
         Ok(())
     }
 
-    fn accepted(&mut self, n: NodeId, nodes: usize, slot: u64, ballot: Ballot, command: &Command) -> Result<(), Violation> {
+    fn accepted(
+        &mut self,
+        n: NodeId,
+        nodes: usize,
+        slot: u64,
+        ballot: Ballot,
+        command: &Command,
+    ) -> Result<(), Violation> {
         let entry = match self.ballots.get_mut(&(slot, ballot)) {
             Some(e) => e,
             None => {
@@ -626,7 +658,10 @@ impl MultiMonitor {
                 if ballot.node != n {
                     return Err(Violation::new(
                         VALIDITY,
-                        format!("{n} accepted {command:?} at slot {slot} in ballot {ballot}, which {} never proposed", ballot.node),
+                        format!(
+                            "{n} accepted {command:?} at slot {slot} in ballot {ballot}, which {} never proposed",
+                            ballot.node
+                        ),
                     ));
                 }
                 self.ballots.entry((slot, ballot)).or_insert_with(|| (command.clone(), vec![false; nodes]))

@@ -21,6 +21,7 @@ pub const ELECTION_SAFETY: &str = "election-safety";
 pub const LOG_MATCHING: &str = "log-matching";
 pub const LEADER_COMPLETENESS: &str = "leader-completeness";
 pub const STATE_MACHINE_SAFETY: &str = "state-machine-safety";
+pub const COMMITTED_ENTRY_SAFETY: &str = "committed-entry-safety";
 
 /// History variables for Raft's invariants.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -67,7 +68,57 @@ impl RaftMonitor {
         let Some(Some(s)) = view.states.get(n.index()) else { return Ok(()) }; // crashed
         self.log_matching(n, &s.log)?;
         self.election_safety(n, s)?;
-        self.state_machine_safety(n, s, view)
+        let committed_before = self.committed.len();
+        self.state_machine_safety(n, s, view)?;
+        if self.committed.len() > committed_before {
+            // Newly committed entries: no node lacking them may be able to win an election.
+            (0..view.states.len() as u32).try_for_each(|m| self.committed_entry_safety(NodeId(m), view))
+        } else {
+            self.committed_entry_safety(n, view)
+        }
+    }
+
+    /// Committed-entry safety, a lookahead form of Leader Completeness: a
+    /// node whose log lacks a committed entry must not be able to win an
+    /// election, i.e. a majority of the nodes (counting crashed ones by their
+    /// durable log) must have logs more up to date than its own (§5.4.1).
+    /// Correct Raft guarantees it (the committing majority refuses such a
+    /// candidate); the `commit-old-term` bug breaks it the moment it commits
+    /// an old-term entry while another node holds a later-term entry at that
+    /// index — Figure 8 (c) — before the crash and election that would erase it.
+    fn committed_entry_safety(&self, m: NodeId, view: &SystemView<'_, Raft>) -> Result<(), Violation> {
+        let logs: Vec<Option<&Log>> = (0..view.states.len())
+            .map(|i| match (&view.states[i], &view.durables[i]) {
+                (Some(s), _) => Some(&s.log),
+                (None, Some(d)) => Some(&d.log),
+                (None, None) => None,
+            })
+            .collect();
+        let Some(log) = logs[m.index()] else { return Ok(()) };
+        let upto = self.committed.len() as u64;
+        if upto == 0 || log.chain_at(upto) == Some(self.committed[(upto - 1) as usize].chain) {
+            return Ok(()); // it holds everything committed
+        }
+        let (last_term, len) = (log.last_term(), log.len());
+        let voters: Vec<usize> = (0..logs.len())
+            .filter(|&v| logs[v].is_none_or(|l| (last_term, len) >= (l.last_term(), l.len())))
+            .collect();
+        if voters.len() * 2 <= logs.len() {
+            return Ok(());
+        }
+        let d = self.first_divergence(log, upto);
+        let c = &self.committed[(d - 1) as usize];
+        let voters: Vec<String> = voters.iter().map(|v| format!("n{v}")).collect();
+        Err(Violation::new(
+            COMMITTED_ENTRY_SAFETY,
+            format!(
+                "{m} lacks {:?} at index {d}, committed in term {} (seen on {}), yet its log (last term {last_term}, length {len}) is up to date enough to win the votes of {}: an election could erase a committed entry",
+                c.entry,
+                c.commit_term,
+                c.node,
+                voters.join(", ")
+            ),
+        ))
     }
 
     /// Log Matching: an (index, term) pair names one prefix in all logs, ever.

@@ -200,8 +200,8 @@ fn causal_scenarios() -> Vec<Scenario> {
          without its cause: a client there reads y = b, written by someone who had read x = a, \
          and then still reads the old x. The invariant causal-delivery catches the replica the \
          moment it applies such an update. Run with --no-invariants to see the causal checker \
-         find the bug from the clients' history alone: WriteCOInitRead or WriteCORead, naming \
-         the write, the reads and the chain of sessions between them. The replicas still \
+         find the bug from the clients' history alone: WriteCOInitRead, WriteCORead or CyclicCF, \
+         naming the writes, the reads and the chain of sessions between them. The replicas still \
          converge: the bug is in what clients see meanwhile.",
     );
     s.bug = Some("no-deps".into());
@@ -231,7 +231,7 @@ fn eventual_scenarios() -> Vec<Scenario> {
          anti-entropy compares per-key stamps instead of vector clocks. Nothing waits for \
          anything, so a client can see a write before the writes it depended on: histories \
          are in general not causally consistent, and this scenario runs no history checker \
-         (a scenario file of it with `\"checkers\": [\"causal\"]` shows the patterns). What it \
+         (a scenario file of it with `\"checkers\": [\"causal\"]` shows the patterns in a few seeds). What it \
          promises is convergence: after the partitions heal and the clients stop, every \
          replica holds the same value for every key, which the end-of-run check verifies.",
     );

@@ -4,8 +4,10 @@
 
 mod echo;
 mod gossip;
+mod lamport_mutex;
 mod paxos;
 mod raft;
+mod three_pc;
 mod two_pc;
 
 use crate::runner::Finding;
@@ -27,7 +29,7 @@ pub struct ProtocolEntry {
 
 /// Every protocol, in the order `faultline list` shows them.
 pub fn all() -> Vec<ProtocolEntry> {
-    vec![raft::entry(), paxos::entry(), paxos::multi_entry(), gossip::entry(), gossip::eventual_entry(), two_pc::entry(), echo::entry()]
+    vec![raft::entry(), paxos::entry(), paxos::multi_entry(), gossip::entry(), gossip::eventual_entry(), two_pc::entry(), three_pc::entry(), lamport_mutex::entry(), echo::entry()]
 }
 
 /// What playing a scenario produced.

@@ -4,10 +4,12 @@
 //! Single-decree Paxos has no clients, so its scenarios use the workload
 //! fields to say who proposes and when: `workload.clients` is the number of
 //! proposers (nodes n0, n1, ...), `think_min_ns..=think_max_ns` the range of
-//! a proposer's random start delay and of its back-off after a preemption,
-//! and `attempt_timeout_ns` how long an attempt may go without result before
-//! the proposer retries with a higher ballot. No history is recorded; the
-//! invariants (checked after every event) are the whole judgement.
+//! a proposer's random start delay; an attempt that has not led to a decision
+//! is abandoned for one with a higher ballot after a time drawn from
+//! `attempt_timeout_ns..=op_timeout_ns`, and after a preemption (Nack) the
+//! proposer backs off for up to `op_timeout_ns - attempt_timeout_ns`. No
+//! history is recorded; the invariants (checked after every event) are the
+//! whole judgement.
 //!
 //! Liveness of single-decree Paxos is *not* judged: it is not guaranteed
 //! (dueling proposers, §2.4 of the paper), so "nothing chosen by the end" is
@@ -44,8 +46,8 @@ pub fn entry() -> ProtocolEntry {
                 proposers: w.clients.min(scenario.nodes),
                 start_delay_min_ns: w.think_min_ns,
                 start_delay_max_ns: w.think_max_ns,
-                backoff_min_ns: w.think_min_ns,
-                backoff_max_ns: w.think_max_ns,
+                backoff_min_ns: 0,
+                backoff_max_ns: w.op_timeout_ns - w.attempt_timeout_ns,
                 attempt_timeout_ns: w.attempt_timeout_ns,
                 bug: parse_bug(scenario)?,
             };
@@ -82,7 +84,7 @@ fn single(name: &str, description: &str, long: &str, nodes: usize, proposers: us
             think_min_ns: 0,
             think_max_ns: 100 * NANOS_PER_MILLI,
             attempt_timeout_ns: 100 * NANOS_PER_MILLI,
-            op_timeout_ns: 100 * NANOS_PER_MILLI,
+            op_timeout_ns: 200 * NANOS_PER_MILLI,
             ..WorkloadSpec::default()
         },
         checkers: vec![],
@@ -133,25 +135,31 @@ fn single_scenarios() -> Vec<Scenario> {
     let mut s = single(
         "paxos-dueling",
         "Single-decree Paxos with two dueling proposers: always safe, not always live",
-        "Two proposers start together and back off for at most 2 ms after a preemption, on links \
-         with 5-15 ms latency. Each one's Prepare tends to arrive between the other's Prepare and \
-         Accept, so each ballot is preempted (Nack) by the next one and neither proposal gets \
-         accepted by a majority: the livelock of Paxos Made Simple §2.4. Safety (agreement, \
-         validity) holds in every run; liveness does not: in some seeds no value is chosen before \
-         the 3 s limit. That is information, not a violation, so the verdict stays `held`; \
-         run with --trace and count the `preempted` notes, or look for a `learned` note. The cure \
-         is a distinguished proposer (a leader, as in multi-paxos) or longer random back-off.",
+        "Two proposers, links with a fixed 10 ms latency, and proposers that give up on an \
+         attempt after 21-22 ms, barely more than the 20 ms phase 1 takes, with almost no random \
+         back-off. When the second proposer starts a few milliseconds after the first, each \
+         one's new Prepare reaches the acceptors just before the other's Accept, so every ballot \
+         is preempted by the next and no proposal is ever accepted by a majority: the livelock of \
+         Paxos Made Simple section 2.4. Safety (agreement, validity) holds in every run; liveness \
+         does not: in about one seed in eight no value is chosen before the 3 s limit. That is \
+         information, not a violation, so the verdict stays `held`; run with --trace and count \
+         the `prepare ballot` notes, or look for a `learned` note. The same world with one \
+         proposer, or with back-off drawn from a wider range, always decides: randomised \
+         back-off or a distinguished proposer (a leader, as in multi-paxos) is the cure.",
         3,
         2,
     );
     s.network = Network {
-        link: LinkModel { delay: Delay::Uniform { min_ns: 5 * NANOS_PER_MILLI, max_ns: 15 * NANOS_PER_MILLI }, ..LinkModel::reliable() },
+        link: LinkModel {
+            delay: Delay::Uniform { min_ns: 10 * NANOS_PER_MILLI, max_ns: 10 * NANOS_PER_MILLI },
+            ..LinkModel::reliable()
+        },
         ..Network::default()
     };
     s.workload.think_min_ns = 0;
-    s.workload.think_max_ns = 2 * NANOS_PER_MILLI;
-    s.workload.attempt_timeout_ns = 100 * NANOS_PER_MILLI;
-    s.workload.op_timeout_ns = 100 * NANOS_PER_MILLI;
+    s.workload.think_max_ns = 20 * NANOS_PER_MILLI;
+    s.workload.attempt_timeout_ns = 21 * NANOS_PER_MILLI;
+    s.workload.op_timeout_ns = 22 * NANOS_PER_MILLI;
     v.push(s);
 
     let mut s = single(
@@ -190,7 +198,7 @@ fn single_scenarios() -> Vec<Scenario> {
         ..Network::default()
     };
     s.workload.attempt_timeout_ns = 30 * NANOS_PER_MILLI;
-    s.workload.op_timeout_ns = 30 * NANOS_PER_MILLI;
+    s.workload.op_timeout_ns = 60 * NANOS_PER_MILLI;
     v.push(s);
 
     let mut s = single(
@@ -208,7 +216,10 @@ fn single_scenarios() -> Vec<Scenario> {
     );
     s.bug = Some("forget-promise".into());
     s.network = Network {
-        link: LinkModel { delay: Delay::Uniform { min_ns: 5 * NANOS_PER_MILLI, max_ns: 50 * NANOS_PER_MILLI }, ..LinkModel::reliable() },
+        link: LinkModel {
+            delay: Delay::Uniform { min_ns: 5 * NANOS_PER_MILLI, max_ns: 50 * NANOS_PER_MILLI },
+            ..LinkModel::reliable()
+        },
         ..Network::default()
     };
     s.workload.think_max_ns = 60 * NANOS_PER_MILLI;
@@ -306,13 +317,16 @@ fn multi_scenarios() -> Vec<Scenario> {
         "Acceptors keep their promise in memory only. A deposed leader's Accept, retransmitted \
          after a heal or delayed on a slow link, reaches an acceptor that promised the new leader \
          and then restarted: it accepts, completing a majority for the old leader's command in a \
-         slot the new leader fills with something else. Brief crashes, leader isolation and slow \
-         links expose it: `agreement` breaks.",
+         slot the new leader fills with something else. Frequent crashes, leader isolation and \
+         slow links expose it: `agreement` breaks.",
     );
     s.bug = Some("forget-promise".into());
     s.nodes = 3;
     s.network = Network {
-        link: LinkModel { delay: Delay::Uniform { min_ns: 5 * NANOS_PER_MILLI, max_ns: 60 * NANOS_PER_MILLI }, ..LinkModel::reliable() },
+        link: LinkModel {
+            delay: Delay::Uniform { min_ns: 5 * NANOS_PER_MILLI, max_ns: 60 * NANOS_PER_MILLI },
+            ..LinkModel::reliable()
+        },
         ..Network::default()
     };
     s.nemesis = Nemesis {
@@ -321,9 +335,9 @@ fn multi_scenarios() -> Vec<Scenario> {
         recover: true,
         max_down: Some(1),
         interval_min_ns: 10 * NANOS_PER_MILLI,
-        interval_max_ns: 80 * NANOS_PER_MILLI,
-        duration_min_ns: NANOS_PER_MILLI,
-        duration_max_ns: 30 * NANOS_PER_MILLI,
+        interval_max_ns: 40 * NANOS_PER_MILLI,
+        duration_min_ns: 20 * NANOS_PER_MILLI,
+        duration_max_ns: 400 * NANOS_PER_MILLI,
         ..Nemesis::default()
     };
     v.push(busy_until_end(s));

@@ -245,6 +245,10 @@ impl Model for BuggyTwoPhaseSys {
         })]
     }
 
+    fn format_state(&self, s: &TwoPhaseState) -> String {
+        self.inner.format_state(s)
+    }
+
     fn format_action(&self, a: &Option<TwoPhaseAction>) -> String {
         match a {
             Some(a) => format!("{a:?}"),

@@ -9,7 +9,9 @@
 //! counts and the counterexamples are the same for any number of workers.
 
 use super::table::{FpMap, ROOT};
-use super::{key_of, rebuild_path, Completion, Deadline, Expectation, Model, Options, Progress, Property, SearchResult};
+use super::{
+    key_of, rebuild_path, Completion, Deadline, Expectation, Model, Options, Progress, Property, SearchResult,
+};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -25,6 +27,7 @@ struct ChunkOut<S> {
     has_new: bool,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn expand_chunk<M: Model>(
     model: &M,
     properties: &[Property<M>],
@@ -34,9 +37,11 @@ fn expand_chunk<M: Model>(
     symmetry: bool,
     probe: bool,
     want: &[bool],
+    local: &mut FpMap,
 ) -> ChunkOut<M::State> {
-    let mut out = ChunkOut { found: Vec::new(), transitions: 0, discoveries: vec![None; properties.len()], has_new: false };
-    let mut local = FpMap::new();
+    let mut out =
+        ChunkOut { found: Vec::new(), transitions: 0, discoveries: vec![None; properties.len()], has_new: false };
+    local.clear();
     let mut actions = Vec::new();
     for (offset, (state, key)) in frontier.iter().enumerate() {
         for (i, p) in properties.iter().enumerate() {
@@ -76,6 +81,80 @@ fn expand_chunk<M: Model>(
     out
 }
 
+struct Level<S> {
+    next: Vec<(S, u64)>,
+    transitions: u64,
+    discoveries: Vec<Option<usize>>,
+    has_new: bool,
+    state_limit: bool,
+}
+
+/// One level on one thread. After the state budget is reached, the rest of
+/// the level is still expanded (counting transitions, inserting nothing), so
+/// the counts equal those of the parallel merge.
+#[allow(clippy::too_many_arguments)]
+fn expand_sequential<M: Model>(
+    model: &M,
+    properties: &[Property<M>],
+    visited: &mut FpMap,
+    frontier: &[(M::State, u64)],
+    symmetry: bool,
+    probe: bool,
+    want: &[bool],
+    max_states: Option<u64>,
+    deadline: &Deadline,
+) -> Option<Level<M::State>> {
+    let mut level = Level {
+        next: Vec::new(),
+        transitions: 0,
+        discoveries: vec![None; properties.len()],
+        has_new: false,
+        state_limit: false,
+    };
+    let mut actions = Vec::new();
+    for (index, (state, key)) in frontier.iter().enumerate() {
+        if index % 1024 == 1023 && deadline.passed() {
+            return None;
+        }
+        for (i, p) in properties.iter().enumerate() {
+            if want[i] && level.discoveries[i].is_none() {
+                let holds = (p.condition)(model, state);
+                let discovered = match p.expectation {
+                    Expectation::Always => !holds,
+                    Expectation::Sometimes => holds,
+                    Expectation::Eventually => false,
+                };
+                if discovered {
+                    level.discoveries[i] = Some(index);
+                }
+            }
+        }
+        actions.clear();
+        model.actions(state, &mut actions);
+        for a in actions.drain(..) {
+            let Some(next) = model.next_state(state, a) else { continue };
+            if !model.within_boundary(&next) {
+                continue;
+            }
+            level.transitions += 1;
+            let k = key_of(model, &next, symmetry);
+            if probe || level.state_limit {
+                if !visited.contains(k) {
+                    level.has_new = true;
+                }
+                continue;
+            }
+            if visited.insert(k, *key) {
+                level.next.push((next, k));
+                if max_states.is_some_and(|m| visited.len() >= m) {
+                    level.state_limit = true;
+                }
+            }
+        }
+    }
+    Some(level)
+}
+
 pub(crate) fn run<M: Model>(model: &M, properties: &[Property<M>], options: &Options) -> SearchResult<M> {
     let deadline = Deadline::new(options.time_limit);
     let symmetry = options.symmetry;
@@ -105,38 +184,92 @@ pub(crate) fn run<M: Model>(model: &M, properties: &[Property<M>], options: &Opt
         let probe = options.max_depth.is_some_and(|d| depth >= d);
         let want: Vec<bool> = found_keys.iter().map(|f| f.is_none()).collect();
         let chunks = frontier.len().div_ceil(CHUNK);
-        let outs: Vec<ChunkOut<M::State>> = if jobs == 1 || chunks == 1 {
-            let mut outs = Vec::with_capacity(chunks);
-            for c in 0..chunks {
-                let lo = c * CHUNK;
-                let hi = (lo + CHUNK).min(frontier.len());
-                outs.push(expand_chunk(model, properties, &visited, &frontier[lo..hi], lo, symmetry, probe, &want));
-                if deadline.passed() {
-                    break;
+        if jobs == 1 || chunks == 1 {
+            // Sequential: insert straight into the visited set, in frontier
+            // order, which is exactly the order the parallel merge uses.
+            let level = expand_sequential(
+                model,
+                properties,
+                &mut visited,
+                &frontier,
+                symmetry,
+                probe,
+                &want,
+                options.max_states,
+                &deadline,
+            );
+            let Some(level) = level else {
+                completion = Completion::TimeLimit;
+                break;
+            };
+            transitions += level.transitions;
+            for (i, d) in level.discoveries.iter().enumerate() {
+                if let Some(idx) = d {
+                    found_keys[i] = Some(frontier[*idx].1);
                 }
             }
-            outs
-        } else {
+            let next = level.next;
+            if !next.is_empty() {
+                max_depth = depth + 1;
+            }
+            if let Some(p) = &options.progress {
+                p(&Progress { unique_states: visited.len(), transitions, depth, queue: next.len() as u64 });
+            }
+            let all_found = !safety.is_empty() && safety.iter().all(|&i| found_keys[i].is_some());
+            if all_found && !options.exhaustive {
+                completion = Completion::AllDiscovered;
+                break;
+            }
+            if probe {
+                if level.has_new {
+                    completion = Completion::DepthLimit;
+                }
+                break;
+            }
+            if level.state_limit {
+                completion = Completion::StateLimit;
+                break;
+            }
+            if deadline.passed() && !next.is_empty() {
+                completion = Completion::TimeLimit;
+                break;
+            }
+            frontier = next;
+            continue;
+        }
+        let outs: Vec<ChunkOut<M::State>> = {
             let next_chunk = AtomicUsize::new(0);
             let stop = AtomicBool::new(false);
             let slots: Vec<Mutex<Option<ChunkOut<M::State>>>> = (0..chunks).map(|_| Mutex::new(None)).collect();
             std::thread::scope(|scope| {
                 for _ in 0..jobs.min(chunks) {
-                    scope.spawn(|| loop {
-                        if stop.load(Ordering::Relaxed) {
-                            return;
-                        }
-                        let c = next_chunk.fetch_add(1, Ordering::Relaxed);
-                        if c >= chunks {
-                            return;
-                        }
-                        let lo = c * CHUNK;
-                        let hi = (lo + CHUNK).min(frontier.len());
-                        let out =
-                            expand_chunk(model, properties, &visited, &frontier[lo..hi], lo, symmetry, probe, &want);
-                        *slots[c].lock().expect("chunk slot") = Some(out);
-                        if deadline.passed() {
-                            stop.store(true, Ordering::Relaxed);
+                    scope.spawn(|| {
+                        let mut local = FpMap::new();
+                        loop {
+                            if stop.load(Ordering::Relaxed) {
+                                return;
+                            }
+                            let c = next_chunk.fetch_add(1, Ordering::Relaxed);
+                            if c >= chunks {
+                                return;
+                            }
+                            let lo = c * CHUNK;
+                            let hi = (lo + CHUNK).min(frontier.len());
+                            let out = expand_chunk(
+                                model,
+                                properties,
+                                &visited,
+                                &frontier[lo..hi],
+                                lo,
+                                symmetry,
+                                probe,
+                                &want,
+                                &mut local,
+                            );
+                            *slots[c].lock().expect("chunk slot") = Some(out);
+                            if deadline.passed() {
+                                stop.store(true, Ordering::Relaxed);
+                            }
                         }
                     });
                 }

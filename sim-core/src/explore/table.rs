@@ -190,6 +190,17 @@ impl FpMap {
         chain
     }
 
+    /// Empties the map, keeping its capacity.
+    pub fn clear(&mut self) {
+        for shard in &mut self.shards {
+            if shard.len > 0 {
+                shard.slots.iter_mut().for_each(|s| *s = (0, 0));
+                shard.len = 0;
+            }
+        }
+        self.len = 0;
+    }
+
     /// Bytes held by the slots.
     pub fn memory_bytes(&self) -> usize {
         self.shards.iter().map(|s| s.slots.len() * 16).sum()
