@@ -347,7 +347,10 @@ mod tests {
         assert!(!l.can_prepare(&[(0, -101)]));
         assert!(!l.can_prepare(&[(1, 5)]), "account 1 lives on n2");
         let tx = TxId { epoch: 0, seq: 1 };
-        l.record(tx, TxRecord { participants: vec![NodeId(1)], deltas: vec![(0, -5)], voted_yes: true, phase: Phase::Uncertain });
+        l.record(
+            tx,
+            TxRecord { participants: vec![NodeId(1)], deltas: vec![(0, -5)], voted_yes: true, phase: Phase::Uncertain },
+        );
         assert!(!l.can_prepare(&[(0, 1)]), "locked by an undecided transaction");
         assert!(l.commit(tx));
         assert!(!l.commit(tx), "a duplicate commit is not applied twice");

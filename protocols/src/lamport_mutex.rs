@@ -116,10 +116,17 @@ pub struct MutexState {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum MutexMsg {
-    Request { ts: u64 },
-    Ack { ts: u64 },
+    Request {
+        ts: u64,
+    },
+    Ack {
+        ts: u64,
+    },
     /// `request`: the timestamp of the request being released.
-    Release { ts: u64, request: u64 },
+    Release {
+        ts: u64,
+        request: u64,
+    },
 }
 
 impl MutexMsg {
@@ -267,7 +274,10 @@ impl Protocol for LamportMutex {
             .collect();
         if inside.len() > 1 {
             let who: Vec<String> = inside.iter().map(|(i, r)| format!("n{i} (request {}@n{})", r.0, r.1)).collect();
-            return Err(Violation::new("mutual-exclusion", format!("{} nodes in the critical section: {}", inside.len(), who.join(", "))));
+            return Err(Violation::new(
+                "mutual-exclusion",
+                format!("{} nodes in the critical section: {}", inside.len(), who.join(", ")),
+            ));
         }
         let Some(node) = view.changed else { return Ok(()) };
         let i = node.index();
@@ -285,7 +295,10 @@ impl Protocol for LamportMutex {
                 if grant < last {
                     return Err(Violation::new(
                         "fairness",
-                        format!("n{i} entered with request {}@n{} after request {}@n{} was granted", grant.0, grant.1, last.0, last.1),
+                        format!(
+                            "n{i} entered with request {}@n{} after request {}@n{} was granted",
+                            grant.0, grant.1, last.0, last.1
+                        ),
                     ));
                 }
             }

@@ -219,10 +219,11 @@ impl ThreePc {
                 }
             }
             ThreePcMsg::DoCommit { tx } => {
-                if l.commit(tx) {
-                    ctx.persist(ThreePcDurable::Participant(l.clone()));
-                    ctx.cancel_timer(ThreePcTimer::Silence(tx));
+                if !l.commit(tx) {
+                    return; // a duplicate, or already decided
                 }
+                ctx.persist(ThreePcDurable::Participant(l.clone()));
+                ctx.cancel_timer(ThreePcTimer::Silence(tx));
             }
             ThreePcMsg::Abort { tx } => {
                 if l.abort(tx) {
@@ -230,7 +231,10 @@ impl ThreePc {
                 } else if l.txs.contains_key(&tx) {
                     return;
                 } else {
-                    l.record(tx, TxRecord { participants: vec![], deltas: vec![], voted_yes: false, phase: Phase::Aborted });
+                    l.record(
+                        tx,
+                        TxRecord { participants: vec![], deltas: vec![], voted_yes: false, phase: Phase::Aborted },
+                    );
                 }
                 ctx.persist(ThreePcDurable::Participant(l.clone()));
             }
@@ -295,7 +299,14 @@ impl Protocol for ThreePc {
         }
     }
 
-    fn on_request(&self, _id: NodeId, state: &mut ThreePcState, client: ClientId, req: TransferRequest, ctx: &mut Ctx<'_, Self>) {
+    fn on_request(
+        &self,
+        _id: NodeId,
+        state: &mut ThreePcState,
+        client: ClientId,
+        req: TransferRequest,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
         let ThreePcState::Coordinator(c) = state else {
             ctx.reply(client, TransferReply { seq: req.seq, committed: false });
             return;
@@ -369,7 +380,11 @@ mod tests {
         let (mut s, _) = run(1, |ctx| p.init(NodeId(1), ctx));
         let (a, b) = (TxId { epoch: 0, seq: 0 }, TxId { epoch: 0, seq: 1 });
         for tx in [a, b] {
-            let m = ThreePcMsg::CanCommit { tx, participants: vec![NodeId(1), NodeId(2)], deltas: vec![(0, -5 - tx.seq as i64)] };
+            let m = ThreePcMsg::CanCommit {
+                tx,
+                participants: vec![NodeId(1), NodeId(2)],
+                deltas: vec![(0, -5 - tx.seq as i64)],
+            };
             run(1, |ctx| p.on_message(NodeId(1), &mut s, NodeId(0), m, ctx));
             // The first transfer locks account 0: the second gets a no.
         }
@@ -380,7 +395,8 @@ mod tests {
         assert_eq!(l.txs[&b].phase, Phase::Aborted);
         assert_eq!(l.balances[&0], 95);
         // A late PreCommit for an aborted transaction gets no ack.
-        let (_, effects) = run(1, |ctx| p.on_message(NodeId(1), &mut s, NodeId(0), ThreePcMsg::PreCommit { tx: b }, ctx));
+        let (_, effects) =
+            run(1, |ctx| p.on_message(NodeId(1), &mut s, NodeId(0), ThreePcMsg::PreCommit { tx: b }, ctx));
         assert!(effects.is_empty());
     }
 }

@@ -41,7 +41,9 @@
 //! during busy traffic, with participants that missed the Commit (lost
 //! messages or a participant down at that moment), expose it.
 
-use crate::bank::{Bank, Decision, Ledger, Phase, TransferReply, TransferRequest, TxId, TxRecord, Account, BankMonitor};
+use crate::bank::{
+    Account, Bank, BankMonitor, Decision, Ledger, Phase, TransferReply, TransferRequest, TxId, TxRecord,
+};
 use sim_core::{ClientId, Ctx, NodeId, Protocol, SystemView, Violation, NANOS_PER_MILLI};
 use std::collections::BTreeMap;
 
@@ -138,13 +140,26 @@ pub enum TwoPcDurable {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TwoPcMsg {
     /// Coordinator -> participant: VOTE-REQ, with the participant's part.
-    Prepare { tx: TxId, participants: Vec<NodeId>, deltas: Vec<(Account, i64)> },
+    Prepare {
+        tx: TxId,
+        participants: Vec<NodeId>,
+        deltas: Vec<(Account, i64)>,
+    },
     /// Participant -> coordinator.
-    Vote { tx: TxId, yes: bool },
-    Commit { tx: TxId },
-    Abort { tx: TxId },
+    Vote {
+        tx: TxId,
+        yes: bool,
+    },
+    Commit {
+        tx: TxId,
+    },
+    Abort {
+        tx: TxId,
+    },
     /// An uncertain participant asks for the outcome.
-    DecisionRequest { tx: TxId },
+    DecisionRequest {
+        tx: TxId,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -235,10 +250,11 @@ impl TwoPc {
                 }
             }
             TwoPcMsg::Commit { tx } => {
-                if l.commit(tx) {
-                    ctx.persist(TwoPcDurable::Participant(l.clone()));
-                    ctx.cancel_timer(TwoPcTimer::Ask(tx));
+                if !l.commit(tx) {
+                    return; // a duplicate, or already decided
                 }
+                ctx.persist(TwoPcDurable::Participant(l.clone()));
+                ctx.cancel_timer(TwoPcTimer::Ask(tx));
             }
             TwoPcMsg::Abort { tx } => {
                 if l.abort(tx) {
@@ -247,7 +263,10 @@ impl TwoPc {
                     return;
                 } else {
                     // Abort before Prepare: remember it, so a late Prepare gets a no.
-                    l.record(tx, TxRecord { participants: vec![], deltas: vec![], voted_yes: false, phase: Phase::Aborted });
+                    l.record(
+                        tx,
+                        TxRecord { participants: vec![], deltas: vec![], voted_yes: false, phase: Phase::Aborted },
+                    );
                 }
                 ctx.persist(TwoPcDurable::Participant(l.clone()));
             }
@@ -278,7 +297,13 @@ impl Protocol for TwoPc {
 
     fn init(&self, id: NodeId, ctx: &mut Ctx<'_, Self>) -> TwoPcState {
         if id == COORDINATOR {
-            let c = CoordinatorState { epoch: 0, next_seq: 0, active: BTreeMap::new(), decisions: BTreeMap::new(), unflushed: 0 };
+            let c = CoordinatorState {
+                epoch: 0,
+                next_seq: 0,
+                active: BTreeMap::new(),
+                decisions: BTreeMap::new(),
+                unflushed: 0,
+            };
             ctx.persist(self.log(&c));
             TwoPcState::Coordinator(c)
         } else {
@@ -302,18 +327,24 @@ impl Protocol for TwoPc {
                 c.unflushed = 0;
                 ctx.persist(self.log(c));
             }
-            (TwoPcState::Participant(l), TwoPcTimer::Ask(tx)) => {
-                if l.txs.get(&tx).is_some_and(|r| !r.phase.decided()) {
-                    ctx.note(|| format!("uncertain about {tx}: asking the coordinator"));
-                    ctx.send(COORDINATOR, TwoPcMsg::DecisionRequest { tx });
-                    ctx.set_timer(TwoPcTimer::Ask(tx), self.ask_interval_ns);
-                }
+            // Still uncertain: ask again.
+            (TwoPcState::Participant(l), TwoPcTimer::Ask(tx)) if l.txs.get(&tx).is_some_and(|r| !r.phase.decided()) => {
+                ctx.note(|| format!("uncertain about {tx}: asking the coordinator"));
+                ctx.send(COORDINATOR, TwoPcMsg::DecisionRequest { tx });
+                ctx.set_timer(TwoPcTimer::Ask(tx), self.ask_interval_ns);
             }
             _ => {}
         }
     }
 
-    fn on_request(&self, _id: NodeId, state: &mut TwoPcState, client: ClientId, req: TransferRequest, ctx: &mut Ctx<'_, Self>) {
+    fn on_request(
+        &self,
+        _id: NodeId,
+        state: &mut TwoPcState,
+        client: ClientId,
+        req: TransferRequest,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
         let TwoPcState::Coordinator(c) = state else {
             // Only the coordinator takes transfers: refuse.
             ctx.reply(client, TransferReply { seq: req.seq, committed: false });
@@ -401,12 +432,14 @@ mod tests {
         run(0, |ctx| p.on_request(NodeId(0), &mut s, ClientId(0), req, ctx));
         let tx = TxId { epoch: 0, seq: 0 };
         run(0, |ctx| p.on_message(NodeId(0), &mut s, NodeId(1), TwoPcMsg::Vote { tx, yes: true }, ctx));
-        let (_, effects) = run(0, |ctx| p.on_message(NodeId(0), &mut s, NodeId(2), TwoPcMsg::Vote { tx, yes: true }, ctx));
+        let (_, effects) =
+            run(0, |ctx| p.on_message(NodeId(0), &mut s, NodeId(2), TwoPcMsg::Vote { tx, yes: true }, ctx));
         let persist = effects.iter().position(|e| matches!(e, Effect::Persist { .. })).expect("logged");
         let send = effects.iter().position(|e| matches!(e, Effect::Send { .. })).expect("sent");
         assert!(persist < send);
         // A duplicate vote after the decision changes nothing.
-        let (_, effects) = run(0, |ctx| p.on_message(NodeId(0), &mut s, NodeId(2), TwoPcMsg::Vote { tx, yes: true }, ctx));
+        let (_, effects) =
+            run(0, |ctx| p.on_message(NodeId(0), &mut s, NodeId(2), TwoPcMsg::Vote { tx, yes: true }, ctx));
         assert!(effects.is_empty());
     }
 

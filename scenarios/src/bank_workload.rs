@@ -119,7 +119,11 @@ impl<P: Protocol<Request = TransferRequest, Response = TransferReply>> Workload<
         }
         self.record(client, kind, &transfer, ctx.now());
         let committed = reply.committed;
-        ctx.complete(client, committed as u64, || if committed { "ok committed".into() } else { "fail aborted".into() });
+        ctx.complete(
+            client,
+            committed as u64,
+            || if committed { "ok committed".into() } else { "fail aborted".into() },
+        );
         self.think(client, ctx);
     }
 

@@ -422,6 +422,8 @@ fn shrink_run(scenario: &Scenario, choices: &ChoiceSource, target: &Finding, opt
         improved |= s.drop_faults();
         improved |= s.shift_faults_earlier();
         improved |= s.edit_tape(false);
+        // Fresh choices for the same (shrunk) scenario and faults.
+        improved |= (1..=16).fold(false, |any, seed| s.attempt_source(s.scenario.clone(), ChoiceSource::Seed(seed)) | any);
         if !improved {
             improved = s.edit_tape(true);
         }

@@ -26,8 +26,9 @@ fn reordering_links_break_mutual_exclusion_within_200_seeds() {
 
 #[test]
 fn bug_skip_reply_check_is_caught_within_200_seeds() {
-    let (seed, r) = first_seed_where("lamport-mutex-skip-reply-check", 1..201, THREADS, |r| r.verdict == Verdict::Violation)
-        .expect("lamport-mutex-skip-reply-check: no violation in seeds 1..=200");
+    let (seed, r) =
+        first_seed_where("lamport-mutex-skip-reply-check", 1..201, THREADS, |r| r.verdict == Verdict::Violation)
+            .expect("lamport-mutex-skip-reply-check: no violation in seeds 1..=200");
     assert_eq!(r.findings[0].name, "mutual-exclusion", "seed {seed}: {:?}", r.findings);
     eprintln!("lamport-mutex-skip-reply-check: caught at seed {seed}: {}", r.findings[0].detail);
 }
@@ -41,7 +42,8 @@ fn a_crashed_node_stalls_everyone() {
     assert!(f.detail.contains("down"), "{}", f.detail);
     eprintln!("lamport-mutex-crash: seed {seed}: {}", f.detail);
     // Safety holds all along: over 500 seeds the only findings are liveness ones.
-    let unsafe_run = first_seed_where("lamport-mutex-crash", 1..501, THREADS, |r| r.findings.iter().any(|f| f.kind != "liveness"));
+    let unsafe_run =
+        first_seed_where("lamport-mutex-crash", 1..501, THREADS, |r| r.findings.iter().any(|f| f.kind != "liveness"));
     if let Some((seed, r)) = unsafe_run {
         panic!("lamport-mutex-crash seed {seed}: {:?}", r.findings);
     }

@@ -1,5 +1,5 @@
 //! Paxos: each bug variant is caught within 200 seeds of its scenario;
-//! correct single-decree Paxos and Multi-Paxos hold over 300 seeds of each
+//! correct single-decree Paxos and Multi-Paxos hold over 500 seeds of each
 //! fault scenario (invariants after every event; for Multi-Paxos also the
 //! client history, checked for linearizability). Dueling proposers are
 //! always safe but not always live: the test counts the seeds that never
@@ -127,13 +127,13 @@ fn bug_worlds_hold_without_the_bug() {
 }
 
 #[test]
-fn paxos_holds_under_crash_recovery_300_seeds() {
-    assert_clean("paxos-crash-recovery", 300);
+fn paxos_holds_under_crash_recovery_500_seeds() {
+    assert_clean("paxos-crash-recovery", 500);
 }
 
 #[test]
-fn paxos_dueling_holds_300_seeds() {
-    assert_clean("paxos-dueling", 300);
+fn paxos_dueling_holds_500_seeds() {
+    assert_clean("paxos-dueling", 500);
 }
 
 // ---- Multi-Paxos ----
@@ -148,13 +148,13 @@ fn multi_paxos_serves_every_operation_on_the_happy_path() {
 }
 
 #[test]
-fn multi_paxos_holds_under_crash_recovery_300_seeds() {
-    assert_clean("multi-paxos-crash-recovery", 300);
+fn multi_paxos_holds_under_crash_recovery_500_seeds() {
+    assert_clean("multi-paxos-crash-recovery", 500);
 }
 
 #[test]
-fn multi_paxos_holds_under_partitions_on_lossy_links_300_seeds() {
-    assert_clean("multi-paxos-partition", 300);
+fn multi_paxos_holds_under_partitions_on_lossy_links_500_seeds() {
+    assert_clean("multi-paxos-partition", 500);
 }
 
 /// Tuning aid (not part of the suite): `PAXOS_EXPLORE=file.json SEEDS=200

@@ -31,12 +31,18 @@ fn assert_clean(scenario: &str, seeds: u64) {
 
 #[test]
 fn bug_no_log_check_is_caught() {
-    assert_caught("raft-no-log-check", &["leader-completeness", "state-machine-safety", "log-matching", "linearizability"]);
+    assert_caught(
+        "raft-no-log-check",
+        &["leader-completeness", "committed-entry-safety", "state-machine-safety", "log-matching", "linearizability"],
+    );
 }
 
 #[test]
 fn bug_commit_old_term_is_caught() {
-    assert_caught("raft-commit-old-term", &["leader-completeness", "state-machine-safety", "log-matching", "linearizability"]);
+    assert_caught(
+        "raft-commit-old-term",
+        &["committed-entry-safety", "leader-completeness", "state-machine-safety", "log-matching", "linearizability"],
+    );
 }
 
 #[test]

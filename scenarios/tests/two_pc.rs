@@ -9,7 +9,10 @@ const THREADS: usize = 2;
 
 fn assert_clean(scenario: &str, seeds: u64) {
     if let Some((seed, r)) = first_seed_where(scenario, 1..seeds + 1, THREADS, |r| r.verdict != Verdict::Held) {
-        panic!("{scenario} seed {seed}: {:?}: {:?}\nreplay: faultline run {scenario} --seed {seed} --trace", r.verdict, r.findings);
+        panic!(
+            "{scenario} seed {seed}: {:?}: {:?}\nreplay: faultline run {scenario} --seed {seed} --trace",
+            r.verdict, r.findings
+        );
     }
 }
 
@@ -41,7 +44,10 @@ fn coordinator_crash_blocks_participants_until_it_recovers() {
             assert_eq!(r.verdict, Verdict::Violation, "a liveness finding exits 1 like any finding");
             let since = f.time_ns.unwrap();
             // Voted just before the crash, or got a Prepare sent just before it.
-            assert!((NANOS_PER_SEC - 50 * NANOS_PER_MILLI..=NANOS_PER_SEC + 10 * NANOS_PER_MILLI).contains(&since), "seed {seed}: blocked since {since}");
+            assert!(
+                (NANOS_PER_SEC - 50 * NANOS_PER_MILLI..=NANOS_PER_SEC + 10 * NANOS_PER_MILLI).contains(&since),
+                "seed {seed}: blocked since {since}"
+            );
             assert!(f.detail.contains("the coordinator is down"), "{}", f.detail);
             if seed == 1 {
                 eprintln!("2pc-coordinator-crash --time 2.5s, seed 1: {}", f.detail);

@@ -53,11 +53,18 @@ pub fn entry() -> ProtocolEntry {
                 bug,
                 ..LamportMutex::default()
             };
-            Ok(play(protocol, NoClients, world, choices, |_| History::new(), |sim| {
-                // Ending before the time limit means nothing was left to happen.
-                let quiescent = sim.now() < sim.config().limits.time_ns;
-                stalled(sim.monitor(), &|i| sim.states()[i].is_some(), sim.now(), quiescent)
-            }))
+            Ok(play(
+                protocol,
+                NoClients,
+                world,
+                choices,
+                |_| History::new(),
+                |sim| {
+                    // Ending before the time limit means nothing was left to happen.
+                    let quiescent = sim.now() < sim.config().limits.time_ns;
+                    stalled(sim.monitor(), &|i| sim.states()[i].is_some(), sim.now(), quiescent)
+                },
+            ))
         },
     }
 }

@@ -19,9 +19,14 @@ pub fn entry() -> ProtocolEntry {
         scenarios,
         play: |scenario, world, choices| {
             let protocol = ThreePc::new(bank_of(scenario)?);
-            Ok(play(protocol, BankClients::new(scenario.workload.clone()), world, choices, |w| w.into_history(), |sim| {
-                blocked(sim.monitor(), &|i| sim.states()[i].is_some(), sim.now(), "the coordinator")
-            }))
+            Ok(play(
+                protocol,
+                BankClients::new(scenario.workload.clone()),
+                world,
+                choices,
+                |w| w.into_history(),
+                |sim| blocked(sim.monitor(), &|i| sim.states()[i].is_some(), sim.now(), "the coordinator"),
+            ))
         },
     }
 }

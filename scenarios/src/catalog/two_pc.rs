@@ -15,7 +15,8 @@ use protocols::bank::{Bank, BankMonitor};
 use protocols::two_pc::{TwoPc, TwoPcBug, COORDINATOR};
 use sim_core::time::format_duration_ns;
 use sim_core::{
-    Fault, FaultSchedule, Limits, LinkModel, Nemesis, NodeId, Ratio, ScheduledFault, Time, NANOS_PER_MILLI, NANOS_PER_SEC,
+    Fault, FaultSchedule, Limits, LinkModel, Nemesis, NodeId, Ratio, ScheduledFault, Time, NANOS_PER_MILLI,
+    NANOS_PER_SEC,
 };
 
 /// A participant undecided for longer than this at the end of a run is blocked.
@@ -35,9 +36,14 @@ pub fn entry() -> ProtocolEntry {
                 .transpose()
                 .map_err(|e| ScenarioError { field: "bug".into(), message: e })?;
             let protocol = TwoPc { bug, ..TwoPc::new(bank) };
-            Ok(play(protocol, BankClients::new(scenario.workload.clone()), world, choices, |w| w.into_history(), |sim| {
-                blocked(sim.monitor(), &|i| sim.states()[i].is_some(), sim.now(), "the coordinator")
-            }))
+            Ok(play(
+                protocol,
+                BankClients::new(scenario.workload.clone()),
+                world,
+                choices,
+                |w| w.into_history(),
+                |sim| blocked(sim.monitor(), &|i| sim.states()[i].is_some(), sim.now(), "the coordinator"),
+            ))
         },
     }
 }
@@ -48,7 +54,10 @@ pub(crate) fn bank_of(scenario: &Scenario) -> Result<Bank, ScenarioError> {
     if scenario.nodes < 3 {
         return Err(ScenarioError {
             field: "nodes".into(),
-            message: format!("{} needs a coordinator and at least two participants (3 nodes), not {}", scenario.protocol, scenario.nodes),
+            message: format!(
+                "{} needs a coordinator and at least two participants (3 nodes), not {}",
+                scenario.protocol, scenario.nodes
+            ),
         });
     }
     if scenario.workload.clients > 0 && scenario.workload.keys < 2 {
@@ -72,8 +81,11 @@ pub(crate) fn blocked(monitor: &BankMonitor, up: &dyn Fn(usize) -> bool, now: Ti
     let Some(earliest) = stuck.iter().map(|s| s.2).min() else { return Vec::new() };
     let mut nodes: Vec<u32> = stuck.iter().map(|s| s.0 .0).collect();
     nodes.dedup();
-    let list: Vec<String> =
-        stuck.iter().take(8).map(|(n, tx, since)| format!("n{} on {tx} since {}", n.0, format_duration_ns(*since))).collect();
+    let list: Vec<String> = stuck
+        .iter()
+        .take(8)
+        .map(|(n, tx, since)| format!("n{} on {tx} since {}", n.0, format_duration_ns(*since)))
+        .collect();
     vec![Finding {
         kind: "liveness".into(),
         name: "blocked".into(),
@@ -186,7 +198,8 @@ fn scenarios() -> Vec<Scenario> {
          every participant decides. Compare with 2pc-decide-before-log.",
     );
     s.nemesis = crash_nemesis();
-    s.network = Network { link: LinkModel::fair_loss(Ratio::percent(5), Ratio::ZERO, Ratio::ZERO), ..Network::default() };
+    s.network =
+        Network { link: LinkModel::fair_loss(Ratio::percent(5), Ratio::ZERO, Ratio::ZERO), ..Network::default() };
     v.push(busy(s));
 
     let mut s = two_pc(
@@ -202,7 +215,8 @@ fn scenarios() -> Vec<Scenario> {
     );
     s.bug = Some("decide-before-log".into());
     s.nemesis = crash_nemesis();
-    s.network = Network { link: LinkModel::fair_loss(Ratio::percent(5), Ratio::ZERO, Ratio::ZERO), ..Network::default() };
+    s.network =
+        Network { link: LinkModel::fair_loss(Ratio::percent(5), Ratio::ZERO, Ratio::ZERO), ..Network::default() };
     v.push(busy(s));
 
     v
