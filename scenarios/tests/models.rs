@@ -50,7 +50,9 @@ fn symmetry_reduces_two_pc_and_never_changes_a_verdict() {
         let plain = check(&model, &Options::bfs());
         let sym = check(&model, &Options::bfs().symmetry(true));
         assert!(sym.unique_states < plain.unique_states, "rms={rms}: {} vs {}", sym.unique_states, plain.unique_states);
-        let statuses = |r: &sim_core::explore::Report<TwoPhaseSys>| r.verdicts.iter().map(|v| v.status.clone()).collect::<Vec<_>>();
+        let statuses = |r: &sim_core::explore::Report<TwoPhaseSys>| {
+            r.verdicts.iter().map(|v| v.status.clone()).collect::<Vec<_>>()
+        };
         assert_eq!(statuses(&plain), statuses(&sym));
         let sym_dfs = check(&model, &Options::dfs().symmetry(true));
         assert_eq!(sym_dfs.unique_states, sym.unique_states);
@@ -124,12 +126,15 @@ fn models_by_name_with_errors_naming_the_parameter() {
     assert!(e.contains("--clients"), "{e}");
     let e = models::check("2pc-model", &Params { rms: Some(0), ..Params::default() }, &Options::bfs()).unwrap_err();
     assert!(e.contains("--rms"), "{e}");
-    let e = models::check("paxos-model", &Params { bug: Some("nope".into()), ..Params::default() }, &Options::bfs()).unwrap_err();
+    let e = models::check("paxos-model", &Params { bug: Some("nope".into()), ..Params::default() }, &Options::bfs())
+        .unwrap_err();
     assert!(e.contains("--bug"), "{e}");
     let e = models::check("no-such-model", &Params::default(), &Options::bfs()).unwrap_err();
     assert!(e.contains("2pc-model"), "{e}");
     // An actor model: the echo bug is found, and its path replays into a trace.
-    let s = models::check("echo-actors", &Params { bug: Some("double-pong".into()), ..Params::default() }, &Options::bfs()).unwrap();
+    let s =
+        models::check("echo-actors", &Params { bug: Some("double-pong".into()), ..Params::default() }, &Options::bfs())
+            .unwrap();
     assert_eq!(s.exit_code, 1);
     assert_eq!(s.verdicts[0].path_length, Some(4));
     assert!(s.trace.unwrap().iter().any(|e| e.kind == sim_core::TraceKind::Violation));
@@ -142,6 +147,11 @@ fn models_by_name_with_errors_naming_the_parameter() {
 fn raft_actors_correct_raft_is_clean_within_a_budget() {
     // Small and depth-bounded: whatever BFS finds within the budget is shortest;
     // the correct Raft must not be violated within the same budget.
-    let correct = models::check("raft-actors", &Params { nodes: Some(3), ..Params::default() }, &Options::bfs().max_states(20_000)).unwrap();
+    let correct = models::check(
+        "raft-actors",
+        &Params { nodes: Some(3), ..Params::default() },
+        &Options::bfs().max_states(20_000),
+    )
+    .unwrap();
     assert_ne!(correct.exit_code, 1, "{:?}", correct.verdicts);
 }

@@ -71,7 +71,10 @@ fn parallel_bfs_gives_the_same_counts_and_counterexample() {
     assert_eq!(path_one.len(), 290, "BFS gives a shortest counterexample");
     for jobs in [2, 3, 4] {
         let many = check(&model, &Options::bfs().jobs(jobs));
-        assert_eq!((many.unique_states, many.transitions, many.max_depth), (one.unique_states, one.transitions, one.max_depth));
+        assert_eq!(
+            (many.unique_states, many.transitions, many.max_depth),
+            (one.unique_states, one.transitions, one.max_depth)
+        );
         assert_eq!(many.verdicts[0].path.as_ref().unwrap().actions(), path_one, "jobs={jobs}");
     }
     let full = grid(300);

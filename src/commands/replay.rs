@@ -37,7 +37,7 @@ pub fn execute(args: &ReplayArgs) -> i32 {
         Err(e @ ReproError::CannotReplay(_)) | Err(e @ ReproError::Invalid(_)) => return bad_input(format!("{path}: {e}")),
     };
     if args.trace && !args.json {
-        print!("{}", reports::timeline::render_text(&replay.report.trace, false));
+        print!("{}", super::shared::timeline(&replay.report.trace));
         println!();
     }
     if args.json {

@@ -101,7 +101,7 @@ pub fn execute(args: &RunArgs) -> i32 {
         }
     }
     if args.trace && !args.json {
-        print!("{}", reports::timeline::render_text(&report.trace, false));
+        print!("{}", super::shared::timeline(&report.trace));
         println!();
     }
     if args.json {

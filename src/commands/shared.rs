@@ -96,3 +96,14 @@ pub fn print_report(report: &RunReport, repro: Option<&str>) {
         println!("            replay it: faultline replay {path} --trace");
     }
 }
+
+/// The text timeline for `--trace`: Lamport times, colour on a terminal.
+pub fn timeline(trace: &[sim_core::TraceEvent]) -> String {
+    use std::io::IsTerminal;
+    let options = reports::timeline::TextOptions {
+        verbose: false,
+        color: std::io::stdout().is_terminal(),
+        lamport: true,
+    };
+    reports::timeline::render_text_with(trace, options)
+}

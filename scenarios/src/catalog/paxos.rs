@@ -15,7 +15,7 @@
 //! (dueling proposers, §2.4 of the paper), so "nothing chosen by the end" is
 //! information, not a violation. A run's trace says whether and when each
 //! node learned a value (`faultline run paxos-dueling --seed N --trace`:
-//! look for `learned` and `preempted`), and `scenarios/tests/paxos.rs`
+//! look for `learned` and `prepare ballot`), and `scenarios/tests/paxos.rs`
 //! counts, over many seeds, how often dueling proposers never decide.
 
 use super::{play, ProtocolEntry};

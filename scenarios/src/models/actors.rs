@@ -29,7 +29,12 @@ pub fn catalog() -> Vec<ModelInfo> {
         },
         ModelInfo {
             name: "raft-actors",
-            params: &["--nodes N (default 3)", "--bug no-log-check|commit-old-term|forget-vote", "--crashes N", "--clients N"],
+            params: &[
+                "--nodes N (default 3)",
+                "--bug no-log-check|commit-old-term|forget-vote",
+                "--crashes N",
+                "--clients N",
+            ],
             description: "Raft's handlers with one put per client, every interleaving (infinite: give --depth)",
         },
     ]

@@ -34,12 +34,14 @@ pub fn catalog() -> Vec<ModelInfo> {
         ModelInfo {
             name: "2pc-model-buggy",
             params: &["--rms N (default 3)"],
-            description: "2PC where RM 0 may commit alone once prepared: `consistent` fails (a lesson in counterexamples)",
+            description:
+                "2PC where RM 0 may commit alone once prepared: `consistent` fails (a lesson in counterexamples)",
         },
         ModelInfo {
             name: "paxos-model",
             params: &["--clients N (default 1)", "--bug ignore-accepted"],
-            description: "single-decree Paxos register, 3 servers (models.md 2c-2d): 265 states with 1 client, 16,668 with 2",
+            description:
+                "single-decree Paxos register, 3 servers (models.md 2c-2d): 265 states with 1 client, 16,668 with 2",
         },
     ];
     models.extend(actors::catalog());
@@ -170,7 +172,9 @@ pub fn check(name: &str, params: &Params, options: &Options) -> Result<CheckSumm
             match params.bug.as_deref() {
                 None | Some("none") => {}
                 Some("ignore-accepted") => model.ignore_accepted = true,
-                Some(other) => return Err(format!("--bug: `{other}` is not a bug of paxos-model (known: ignore-accepted)")),
+                Some(other) => {
+                    return Err(format!("--bug: `{other}` is not a bug of paxos-model (known: ignore-accepted)"))
+                }
             }
             Ok(run(name, &model, options))
         }
@@ -192,12 +196,10 @@ pub fn for_scenario(scenario: &crate::Scenario) -> Result<(&'static str, Params)
         "echo" => "echo-actors",
         "paxos" => "paxos-actors",
         "raft" => "raft-actors",
-        other => {
-            return Err(format!(
-                "scenario `{}`: protocol `{other}` has no actor model for exploration yet (explorable: echo, paxos, raft)",
-                scenario.name
-            ))
-        }
+        other => return Err(format!(
+            "scenario `{}`: protocol `{other}` has no actor model for exploration yet (explorable: echo, paxos, raft)",
+            scenario.name
+        )),
     };
     let mut params = Params { nodes: Some(scenario.nodes.min(7)), bug: scenario.bug.clone(), ..Params::default() };
     if name == "raft-actors" {

@@ -85,7 +85,12 @@ impl std::fmt::Debug for TwoPhaseState {
         let rms: Vec<&str> = (0..MAX_RMS).map(|i| names[self.rm(i) as usize]).collect();
         write!(f, "tm={} rms={:?} tm_prepared=", ["init", "committed", "aborted", "?"][self.tm() as usize], rms)?;
         write!(f, "{:#x} msgs(prepared={:#x}", (self.0 >> 28) & 0x3fff, (self.0 >> 42) & 0x3fff)?;
-        write!(f, "{}{})", if self.msg_commit() { ", commit" } else { "" }, if self.msg_abort() { ", abort" } else { "" })
+        write!(
+            f,
+            "{}{})",
+            if self.msg_commit() { ", commit" } else { "" },
+            if self.msg_abort() { ", abort" } else { "" }
+        )
     }
 }
 

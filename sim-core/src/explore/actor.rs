@@ -281,7 +281,9 @@ impl Recorder {
     fn send<M: fmt::Debug + Hash, R: fmt::Debug + Hash>(&mut self, env: &Envelope<M, R>) {
         let (actor, peer, text) = match env {
             Envelope::Msg { from, to, msg } => (Actor::Node(*from), Actor::Node(*to), format!("{msg:?}")),
-            Envelope::Request { client, to, request } => (Actor::Client(*client), Actor::Node(*to), format!("{request:?}")),
+            Envelope::Request { client, to, request } => {
+                (Actor::Client(*client), Actor::Node(*to), format!("{request:?}"))
+            }
         };
         let payload = match env {
             Envelope::Msg { msg, .. } => stable_hash(msg),
@@ -383,12 +385,15 @@ impl<P: Explorable> ActorModel<P> {
         if let Err(payload) = result {
             let message = panic_text(payload);
             if let Some(r) = rec.as_deref_mut() {
-                r.trace.record(r.time, TraceKind::Panic, Actor::Node(node), None, None, stable_hash(&message), || message.clone());
+                r.trace.record(r.time, TraceKind::Panic, Actor::Node(node), None, None, stable_hash(&message), || {
+                    message.clone()
+                });
             }
             state.failure = Some(Violation::new("panic", format!("{node}: {message}")));
             return true;
         }
-        let changed = effects.iter().any(|e| !matches!(e, Effect::Note { .. })) || state.nodes[i].as_ref() != Some(&node_state);
+        let changed =
+            effects.iter().any(|e| !matches!(e, Effect::Note { .. })) || state.nodes[i].as_ref() != Some(&node_state);
         state.nodes[i] = Some(node_state);
         self.apply_effects(state, node, effects, rec);
         if let Some(r) = rec.as_deref_mut() {
@@ -400,7 +405,13 @@ impl<P: Explorable> ActorModel<P> {
         changed
     }
 
-    fn apply_effects(&self, state: &mut ActorState<P>, node: NodeId, effects: Vec<Effect<P>>, rec: &mut Option<&mut Recorder>) {
+    fn apply_effects(
+        &self,
+        state: &mut ActorState<P>,
+        node: NodeId,
+        effects: Vec<Effect<P>>,
+        rec: &mut Option<&mut Recorder>,
+    ) {
         let i = node.index();
         for effect in effects {
             match effect {
@@ -429,12 +440,24 @@ impl<P: Explorable> ActorModel<P> {
                 Effect::Reply { client, response } => {
                     if let Some(r) = rec.as_deref_mut() {
                         let payload = stable_hash(&response);
-                        let send = r.trace.record(r.time, TraceKind::Send, Actor::Node(node), Some(Actor::Client(client)), None, payload, || {
-                            format!("{response:?}")
-                        });
-                        r.trace.record(r.time, TraceKind::Deliver, Actor::Client(client), Some(Actor::Node(node)), Some(send), payload, || {
-                            format!("{response:?}")
-                        });
+                        let send = r.trace.record(
+                            r.time,
+                            TraceKind::Send,
+                            Actor::Node(node),
+                            Some(Actor::Client(client)),
+                            None,
+                            payload,
+                            || format!("{response:?}"),
+                        );
+                        r.trace.record(
+                            r.time,
+                            TraceKind::Deliver,
+                            Actor::Client(client),
+                            Some(Actor::Node(node)),
+                            Some(send),
+                            payload,
+                            || format!("{response:?}"),
+                        );
                     }
                     insert_sorted(&mut state.replies, (client, response));
                 }
@@ -504,9 +527,15 @@ impl<P: Explorable> ActorModel<P> {
         for (client, to, request) in &self.config.requests {
             let env = Envelope::Request { client: *client, to: *to, request: request.clone() };
             if let Some(r) = rec.as_deref_mut() {
-                r.trace.record(r.time, TraceKind::Invoke, Actor::Client(*client), None, None, stable_hash(request), || {
-                    format!("{request:?}")
-                });
+                r.trace.record(
+                    r.time,
+                    TraceKind::Invoke,
+                    Actor::Client(*client),
+                    None,
+                    None,
+                    stable_hash(request),
+                    || format!("{request:?}"),
+                );
                 r.send(&env);
             }
             // Requests are distinct deliveries even on a duplicating network.
@@ -524,7 +553,8 @@ impl<P: Explorable> ActorModel<P> {
         match action {
             ActorAction::Deliver(env) => {
                 let i = env.to().index();
-                let consume = self.config.network != Network::UnorderedDuplicating || matches!(env, Envelope::Request { .. });
+                let consume =
+                    self.config.network != Network::UnorderedDuplicating || matches!(env, Envelope::Request { .. });
                 if consume && !Self::remove_envelope(&mut next.network, &env) {
                     return None;
                 }
@@ -535,9 +565,15 @@ impl<P: Explorable> ActorModel<P> {
                     }
                     if let Some(r) = rec.as_deref_mut() {
                         let cause = r.cause(&env, true);
-                        r.trace.record(r.time, TraceKind::Drop, Actor::Node(env.to()), Some(env.sender()), cause, 1, || {
-                            "receiver down".to_string()
-                        });
+                        r.trace.record(
+                            r.time,
+                            TraceKind::Drop,
+                            Actor::Node(env.to()),
+                            Some(env.sender()),
+                            cause,
+                            1,
+                            || "receiver down".to_string(),
+                        );
                     }
                     return Some(next);
                 }
@@ -547,7 +583,15 @@ impl<P: Explorable> ActorModel<P> {
                         Envelope::Msg { msg, .. } => (stable_hash(msg), format!("{msg:?}")),
                         Envelope::Request { request, .. } => (stable_hash(request), format!("{request:?}")),
                     };
-                    r.trace.record(r.time, TraceKind::Deliver, Actor::Node(env.to()), Some(env.sender()), cause, payload, || text);
+                    r.trace.record(
+                        r.time,
+                        TraceKind::Deliver,
+                        Actor::Node(env.to()),
+                        Some(env.sender()),
+                        cause,
+                        payload,
+                        || text,
+                    );
                 }
                 let changed = match env {
                     Envelope::Msg { from, to, msg } => {
@@ -567,7 +611,15 @@ impl<P: Explorable> ActorModel<P> {
                 }
                 if let Some(r) = rec.as_deref_mut() {
                     let cause = r.cause(&env, true);
-                    r.trace.record(r.time, TraceKind::Drop, Actor::Node(env.to()), Some(env.sender()), cause, 0, || "lost".to_string());
+                    r.trace.record(
+                        r.time,
+                        TraceKind::Drop,
+                        Actor::Node(env.to()),
+                        Some(env.sender()),
+                        cause,
+                        0,
+                        || "lost".to_string(),
+                    );
                 }
             }
             ActorAction::Duplicate(env) => {
@@ -577,7 +629,15 @@ impl<P: Explorable> ActorModel<P> {
                 next.duplicates_left -= 1;
                 if let Some(r) = rec.as_deref_mut() {
                     let cause = r.cause(&env, false);
-                    r.trace.record(r.time, TraceKind::Duplicate, Actor::Node(env.to()), Some(env.sender()), cause, 0, || "duplicated".to_string());
+                    r.trace.record(
+                        r.time,
+                        TraceKind::Duplicate,
+                        Actor::Node(env.to()),
+                        Some(env.sender()),
+                        cause,
+                        0,
+                        || "duplicated".to_string(),
+                    );
                     if let Some(c) = cause {
                         r.sends.entry(stable_hash(&env)).or_default().push_back(c);
                     }
@@ -589,7 +649,15 @@ impl<P: Explorable> ActorModel<P> {
                 let pos = next.timers[i].iter().position(|t| *t == timer)?;
                 next.timers[i].remove(pos);
                 if let Some(r) = rec.as_deref_mut() {
-                    r.trace.record(r.time, TraceKind::Timer, Actor::Node(node), None, None, stable_hash(&timer), || format!("{timer:?}"));
+                    r.trace.record(
+                        r.time,
+                        TraceKind::Timer,
+                        Actor::Node(node),
+                        None,
+                        None,
+                        stable_hash(&timer),
+                        || format!("{timer:?}"),
+                    );
                 }
                 self.run_node(&mut next, i, &mut rec, |p, s, ctx| p.on_timer(node, s, timer, ctx));
             }
@@ -612,7 +680,8 @@ impl<P: Explorable> ActorModel<P> {
                     return None;
                 }
                 if let Some(r) = rec.as_deref_mut() {
-                    r.trace.record(r.time, TraceKind::Recover, Actor::Node(node), None, None, 0, || "recover".to_string());
+                    r.trace
+                        .record(r.time, TraceKind::Recover, Actor::Node(node), None, None, 0, || "recover".to_string());
                 }
                 let durable = next.durables[i].clone();
                 let mut effects = Vec::new();
@@ -629,7 +698,8 @@ impl<P: Explorable> ActorModel<P> {
                         self.check(&mut next, Some(node), &mut rec);
                     }
                     Err(payload) => {
-                        next.failure = Some(Violation::new("panic", format!("{node} recover: {}", panic_text(payload))));
+                        next.failure =
+                            Some(Violation::new("panic", format!("{node} recover: {}", panic_text(payload))));
                     }
                 }
             }

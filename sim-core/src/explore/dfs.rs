@@ -2,7 +2,9 @@
 //! counterexamples that are valid but not necessarily shortest.
 
 use super::table::{FpMap, ROOT};
-use super::{key_of, rebuild_path, Completion, Deadline, Expectation, Model, Options, Progress, Property, SearchResult};
+use super::{
+    key_of, rebuild_path, Completion, Deadline, Expectation, Model, Options, Progress, Property, SearchResult,
+};
 
 struct Frame<M: Model> {
     state: M::State,
@@ -64,7 +66,12 @@ pub(crate) fn run<M: Model>(model: &M, properties: &[Property<M>], options: &Opt
         steps += 1;
         if steps % 65_536 == 0 {
             if let Some(p) = &options.progress {
-                p(&Progress { unique_states: visited.len(), transitions, depth: stack.len() as u64, queue: stack.len() as u64 });
+                p(&Progress {
+                    unique_states: visited.len(),
+                    transitions,
+                    depth: stack.len() as u64,
+                    queue: stack.len() as u64,
+                });
             }
             if deadline.passed() {
                 completion = Completion::TimeLimit;

@@ -55,7 +55,14 @@ pub(crate) fn check_eventually<M: Model>(model: &M, property: &Property<M>, opti
             continue;
         }
         colour.set(k, ON_STACK);
-        stack.push(Frame { state: init, key: k, action: None, actions: Vec::new(), next: usize::MAX, had_successor: false });
+        stack.push(Frame {
+            state: init,
+            key: k,
+            action: None,
+            actions: Vec::new(),
+            next: usize::MAX,
+            had_successor: false,
+        });
         while let Some(top) = stack.last_mut() {
             steps += 1;
             if steps % 65_536 == 0 && deadline.passed() {
@@ -102,7 +109,14 @@ pub(crate) fn check_eventually<M: Model>(model: &M, property: &Property<M>, opti
                 return Outcome::Unknown;
             }
             colour.set(k, ON_STACK);
-            stack.push(Frame { state: t, key: k, action: Some(action), actions: Vec::new(), next: usize::MAX, had_successor: false });
+            stack.push(Frame {
+                state: t,
+                key: k,
+                action: Some(action),
+                actions: Vec::new(),
+                next: usize::MAX,
+                had_successor: false,
+            });
         }
     }
     Outcome::Holds

@@ -296,8 +296,12 @@ impl<M: Model + ?Sized> Path<M> {
     }
     /// The path as printable lines: `1. action` per step.
     pub fn describe(&self, model: &M) -> Vec<String> {
-        let mut lines: Vec<String> =
-            self.steps.iter().enumerate().map(|(i, s)| format!("{}. {}", i + 1, model.format_action(&s.action))).collect();
+        let mut lines: Vec<String> = self
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("{}. {}", i + 1, model.format_action(&s.action)))
+            .collect();
         if let Some(l) = self.loop_start {
             lines.push(format!("(back to the state after step {l}: a cycle where the property never holds)"));
         }
