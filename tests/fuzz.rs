@@ -104,7 +104,7 @@ fn jobs_and_shards_give_identical_runs_and_merge_combines_shards() {
     let o = faultline(&["merge", s(&a), s(&b), "--out", s(&merged), "--junit", s(&junit)]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     assert_eq!(runs(&merged), one);
-    assert!(text(&o.stdout).contains("16 runs"), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("runs        16 ("), "{}", text(&o.stdout));
     // Overlapping inputs are counted once; the summary is machine-readable too.
     let o = faultline(&["merge", s(&a), s(&a), s(&b), "--json"]);
     let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

@@ -50,7 +50,7 @@ fn coordinator_crash_blocks_participants_until_it_recovers() {
             );
             assert!(f.detail.contains("the coordinator is down"), "{}", f.detail);
             if seed == 1 {
-                eprintln!("2pc-coordinator-crash --time 2.5s, seed 1: {}", f.detail);
+                eprintln!("2pc-coordinator-crash --time 2500ms, seed 1: {}", f.detail);
             }
             blocked_seeds += 1;
         } else {

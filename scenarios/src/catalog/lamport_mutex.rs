@@ -78,7 +78,7 @@ fn stalled(m: &MutexMonitor, up: &dyn Fn(usize) -> bool, now: Time, quiescent: b
             s.filter(|since| up(i) && (quiescent || now.saturating_sub(*since) > GRANT_WITHIN_NS)).map(|s| (i, s))
         })
         .collect();
-    let Some(earliest) = stuck.iter().map(|s| s.1).min() else { return Vec::new() };
+    let Some(&(first, earliest)) = stuck.iter().min_by_key(|s| s.1) else { return Vec::new() };
     let down: Vec<String> = (0..m.waiting_since.len()).filter(|&i| !up(i)).map(|i| format!("n{i}")).collect();
     let list: Vec<String> = stuck.iter().map(|(i, s)| format!("n{i} since {}", format_duration_ns(*s))).collect();
     vec![Finding {
@@ -95,7 +95,7 @@ fn stalled(m: &MutexMonitor, up: &dyn Fn(usize) -> bool, now: Time, quiescent: b
                 format!(" ({} down: rule 5(ii) waits for a later message from every node)", down.join(", "))
             }
         ),
-        node: stuck.first().map(|s| s.0 as u32),
+        node: Some(first as u32),
         time_ns: Some(earliest),
     }]
 }

@@ -78,7 +78,7 @@ pub(crate) fn blocked(monitor: &BankMonitor, up: &dyn Fn(usize) -> bool, now: Ti
         .filter(|((node, _), since)| up(node.index()) && now.saturating_sub(**since) > DECIDE_WITHIN_NS)
         .map(|((node, tx), since)| (*node, tx.to_string(), *since))
         .collect();
-    let Some(earliest) = stuck.iter().map(|s| s.2).min() else { return Vec::new() };
+    let Some(&(first, _, earliest)) = stuck.iter().min_by_key(|s| s.2) else { return Vec::new() };
     let mut nodes: Vec<u32> = stuck.iter().map(|s| s.0 .0).collect();
     nodes.dedup();
     let list: Vec<String> = stuck
@@ -98,7 +98,7 @@ pub(crate) fn blocked(monitor: &BankMonitor, up: &dyn Fn(usize) -> bool, now: Ti
             decider,
             if up(COORDINATOR.index()) { "up" } else { "down" },
         ),
-        node: nodes.first().copied(),
+        node: Some(first.0),
         time_ns: Some(earliest),
     }]
 }
@@ -173,7 +173,7 @@ fn scenarios() -> Vec<Scenario> {
          uncertain: they promised to commit if told to, and they cannot abort alone because the \
          coordinator may have decided Commit and told someone else. They ask the coordinator \
          every 100 ms and get no answer: they are blocked, holding their accounts locked. This is \
-         2PC's known weakness. The run reports it: `--time 2.5s` ends the run while the \
+         2PC's known weakness. The run reports it: `--time 2500ms` ends the run while the \
          coordinator is down, and a liveness finding `blocked` names the participants and since \
          when. Played to the end, the restarted coordinator answers from its log (an \
          unlogged transaction is presumed aborted), every participant decides, and the run holds. \

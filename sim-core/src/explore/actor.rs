@@ -303,12 +303,15 @@ impl Recorder {
     }
 }
 
+/// A symmetry reduction for an actor model: the canonical representative.
+pub type Canonicalise<P> = fn(&ActorModel<P>, &ActorState<P>) -> ActorState<P>;
+
 /// A protocol and a world, as a [`Model`].
 pub struct ActorModel<P: Explorable> {
     pub protocol: P,
     pub config: ActorConfig<P>,
     extra: Vec<Property<ActorModel<P>>>,
-    symmetry: Option<fn(&ActorModel<P>, &ActorState<P>) -> ActorState<P>>,
+    symmetry: Option<Canonicalise<P>>,
 }
 
 impl<P: Explorable> ActorModel<P> {
@@ -323,7 +326,7 @@ impl<P: Explorable> ActorModel<P> {
     }
 
     /// Declares a canonicalisation for symmetry reduction.
-    pub fn symmetry(mut self, canonical: fn(&ActorModel<P>, &ActorState<P>) -> ActorState<P>) -> Self {
+    pub fn symmetry(mut self, canonical: Canonicalise<P>) -> Self {
         self.symmetry = Some(canonical);
         self
     }

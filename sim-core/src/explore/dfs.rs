@@ -64,7 +64,7 @@ pub(crate) fn run<M: Model>(model: &M, properties: &[Property<M>], options: &Opt
             continue;
         }
         steps += 1;
-        if steps % 65_536 == 0 {
+        if steps.is_multiple_of(65_536) {
             if let Some(p) = &options.progress {
                 p(&Progress {
                     unique_states: visited.len(),

@@ -65,7 +65,7 @@ pub(crate) fn check_eventually<M: Model>(model: &M, property: &Property<M>, opti
         });
         while let Some(top) = stack.last_mut() {
             steps += 1;
-            if steps % 65_536 == 0 && deadline.passed() {
+            if steps.is_multiple_of(65_536) && deadline.passed() {
                 return Outcome::Unknown;
             }
             if top.next == usize::MAX {
