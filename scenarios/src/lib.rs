@@ -12,6 +12,7 @@ pub mod registry;
 pub mod repro;
 pub mod runner;
 pub mod scenario;
+pub mod testing;
 pub mod shrink;
 
 pub use repro::{Repro, ReproError};

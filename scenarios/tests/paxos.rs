@@ -5,33 +5,10 @@
 //! always safe but not always live: the test counts the seeds that never
 //! decide.
 
-use scenarios::{check, first_seed_where, registry, RunOptions, Verdict};
+use scenarios::{check, registry, RunOptions, Verdict};
 use sim_core::{ChoiceSource, TraceKind, TraceLevel};
 
-const THREADS: usize = 2;
-
-fn assert_caught(scenario: &str, expected: &[&str]) {
-    let found = first_seed_where(scenario, 1..201, THREADS, |r| r.verdict == Verdict::Violation);
-    let (seed, report) = found.unwrap_or_else(|| panic!("{scenario}: no violation in seeds 1..=200"));
-    let finding = &report.findings[0];
-    assert!(
-        expected.contains(&finding.name.as_str()),
-        "{scenario} seed {seed}: expected one of {expected:?}, found {} ({})",
-        finding.name,
-        finding.detail
-    );
-    eprintln!("{scenario}: caught at seed {seed}: {} — {}", finding.name, finding.detail);
-}
-
-fn assert_clean(scenario: &str, seeds: u64) {
-    let found = first_seed_where(scenario, 1..seeds + 1, THREADS, |r| r.verdict != Verdict::Held);
-    if let Some((seed, report)) = found {
-        panic!(
-            "{scenario} seed {seed}: verdict {:?}: {:?} {:?}\nreplay: faultline run {scenario} --seed {seed} --trace",
-            report.verdict, report.findings, report.unknown
-        );
-    }
-}
+use scenarios::testing::{assert_caught, assert_clean};
 
 /// Runs a built-in scenario with a full trace and returns (verdict, how
 /// many nodes noted that they learned a value, how many ballots were tried).

@@ -2,32 +2,8 @@
 //! Raft holds over 500 seeds of each fault scenario (invariants checked
 //! after every event, and the client history checked for linearizability).
 
-use scenarios::{check, first_seed_where, first_seed_where_in, registry, Verdict};
-
-const THREADS: usize = 2;
-
-fn assert_caught(scenario: &str, expected: &[&str]) {
-    let found = first_seed_where(scenario, 1..201, THREADS, |r| r.verdict == Verdict::Violation);
-    let (seed, report) = found.unwrap_or_else(|| panic!("{scenario}: no violation in seeds 1..=200"));
-    let finding = &report.findings[0];
-    assert!(
-        expected.contains(&finding.name.as_str()),
-        "{scenario} seed {seed}: expected one of {expected:?}, found {} ({})",
-        finding.name,
-        finding.detail
-    );
-    eprintln!("{scenario}: caught at seed {seed}: {} — {}", finding.name, finding.detail);
-}
-
-fn assert_clean(scenario: &str, seeds: u64) {
-    let found = first_seed_where(scenario, 1..seeds + 1, THREADS, |r| r.verdict != Verdict::Held);
-    if let Some((seed, report)) = found {
-        panic!(
-            "{scenario} seed {seed}: verdict {:?}: {:?} {:?}\nreplay: faultline run {scenario} --seed {seed} --trace",
-            report.verdict, report.findings, report.unknown
-        );
-    }
-}
+use scenarios::{check, first_seed_where_in, registry, Verdict};
+use scenarios::testing::{assert_caught, assert_clean, THREADS};
 
 #[test]
 fn bug_no_log_check_is_caught() {
