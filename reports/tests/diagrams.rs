@@ -46,9 +46,12 @@ fn svg_of(events: &[TraceEvent]) -> String {
     reports::svg::render(events, &full_view(events), reports::svg::SvgOptions { standalone: true })
 }
 
-/// A small well-formedness check: every tag closes in order, attributes are
-/// quoted, `&` only starts an entity, and there is one root element.
+/// The SVG parses as XML (roxmltree, a conforming parser), and also passes a
+/// small hand check: every tag closes in order, attributes are quoted, `&`
+/// only starts an entity, and there is one root element.
 fn assert_well_formed(xml: &str) {
+    let doc = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("the SVG is not valid XML: {e}"));
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
     let mut stack: Vec<String> = Vec::new();
     let mut roots = 0;
     let b = xml.as_bytes();
