@@ -3,6 +3,9 @@
 //! change a run, a killed campaign keeps what it made, shrinking makes runs
 //! smaller and keeps the violation.
 
+// The wall clock here times the test harness (polling, the --time deadline), never a run.
+#![allow(clippy::disallowed_methods)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -39,7 +42,13 @@ fn lines(path: &Path) -> Vec<serde_json::Value> {
 fn runs(path: &Path) -> BTreeSet<(String, u64, String)> {
     lines(path)
         .iter()
-        .map(|v| (v["scenario"].as_str().unwrap().to_string(), v["seed"].as_u64().unwrap(), v["trace_hash"].as_str().unwrap().to_string()))
+        .map(|v| {
+            (
+                v["scenario"].as_str().unwrap().to_string(),
+                v["seed"].as_u64().unwrap(),
+                v["trace_hash"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -54,7 +63,19 @@ fn a_campaign_finds_the_bug_writes_replayable_repros_results_and_junit() {
     let dir = temp_dir("find");
     let (results, junit, out) = (dir.join("r.jsonl"), dir.join("junit.xml"), dir.join("out"));
     let o = faultline(&[
-        "fuzz", "raft-no-log-check", "raft-basic", "--seeds", "1..5", "--jobs", "2", "--json", s(&results), "--junit", s(&junit), "--out", s(&out),
+        "fuzz",
+        "raft-no-log-check",
+        "raft-basic",
+        "--seeds",
+        "1..5",
+        "--jobs",
+        "2",
+        "--json",
+        s(&results),
+        "--junit",
+        s(&junit),
+        "--out",
+        s(&out),
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);
@@ -84,7 +105,8 @@ fn jobs_and_shards_give_identical_runs_and_merge_combines_shards() {
     let dir = temp_dir("shards");
     let run = |name: &str, extra: &[&str]| {
         let path = dir.join(name);
-        let mut args = vec!["fuzz", "raft-no-log-check", "raft-lossy", "--seeds", "1..9", "--quiet", "--json", s(&path), "--out"];
+        let mut args =
+            vec!["fuzz", "raft-no-log-check", "raft-lossy", "--seeds", "1..9", "--quiet", "--json", s(&path), "--out"];
         let out = dir.join("out");
         args.push(s(&out));
         args.extend_from_slice(extra);
@@ -118,7 +140,19 @@ fn a_killed_campaign_keeps_complete_results_and_valid_repros() {
     let dir = temp_dir("kill");
     let (results, out) = (dir.join("r.jsonl"), dir.join("out"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_faultline"))
-        .args(["fuzz", "raft-no-log-check", "--seeds", "1..100000", "--jobs", "2", "--quiet", "--json", s(&results), "--out", s(&out)])
+        .args([
+            "fuzz",
+            "raft-no-log-check",
+            "--seeds",
+            "1..100000",
+            "--jobs",
+            "2",
+            "--quiet",
+            "--json",
+            s(&results),
+            "--out",
+            s(&out),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -163,7 +197,19 @@ fn sigint_stops_cleanly_with_a_summary() {
     let dir = temp_dir("sigint");
     let results = dir.join("r.jsonl");
     let child = Command::new(env!("CARGO_BIN_EXE_faultline"))
-        .args(["fuzz", "raft-lossy", "--seeds", "1..100000", "--jobs", "2", "--quiet", "--json", s(&results), "--out", s(&dir.join("out"))])
+        .args([
+            "fuzz",
+            "raft-lossy",
+            "--seeds",
+            "1..100000",
+            "--jobs",
+            "2",
+            "--quiet",
+            "--json",
+            s(&results),
+            "--out",
+            s(&dir.join("out")),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -181,7 +227,10 @@ fn sigint_stops_cleanly_with_a_summary() {
     assert!(stdout.contains("interrupted"), "{stdout}");
     assert!(stdout.contains("runs "), "{stdout}");
     let summarised: u64 = lines(&results).len() as u64;
-    assert!(stdout.contains(&format!("runs        {summarised} ")), "the summary counts every result written: {stdout}");
+    assert!(
+        stdout.contains(&format!("runs        {summarised} ")),
+        "the summary counts every result written: {stdout}"
+    );
 }
 
 #[test]
@@ -208,14 +257,17 @@ fn shrinking_makes_the_run_at_most_half_as_long_and_keeps_the_violation() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let (before, after) = (v["events_before"].as_u64().unwrap(), v["events_after"].as_u64().unwrap());
     assert!(2 * after <= before, "{v}");
-    for field in ["faults_before", "faults_after", "operations_before", "operations_after", "draws_before", "draws_after"] {
+    for field in
+        ["faults_before", "faults_after", "operations_before", "operations_after", "draws_before", "draws_after"]
+    {
         assert!(v[field].is_u64(), "missing {field}: {v}");
     }
     assert_eq!(v["replays"], true);
     let replay = replay_json(s(&shrunk_path));
     assert_eq!(replay["reproduced"], true);
     assert_eq!(replay["events"], after);
-    let names: Vec<&str> = replay["violations"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        replay["violations"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
     assert!(names.contains(&v["name"].as_str().unwrap()), "{names:?} vs {v}");
     assert_eq!(run["violations"][0]["name"], v["name"], "the first finding is the one kept");
 }
@@ -227,7 +279,19 @@ fn the_corpus_reruns_saved_repros_first() {
     let o = faultline(&["run", "raft-no-log-check", "--seed", "2", "--out", s(&corpus)]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     let results = dir.join("r.jsonl");
-    let o = faultline(&["fuzz", "raft-basic", "--seeds", "1..3", "--quiet", "--corpus", s(&corpus), "--json", s(&results), "--out", s(&dir)]);
+    let o = faultline(&[
+        "fuzz",
+        "raft-basic",
+        "--seeds",
+        "1..3",
+        "--quiet",
+        "--corpus",
+        s(&corpus),
+        "--json",
+        s(&results),
+        "--out",
+        s(&dir),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     let v = lines(&results);
     assert_eq!(v[0]["corpus_status"], "still-fails", "{:?}", v[0]);

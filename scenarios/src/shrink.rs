@@ -380,7 +380,12 @@ impl Shrinker {
     }
 }
 
-fn shrink_run(scenario: &Scenario, choices: &ChoiceSource, target: &Finding, options: &ShrinkOptions) -> Result<Shrunk, ShrinkError> {
+fn shrink_run(
+    scenario: &Scenario,
+    choices: &ChoiceSource,
+    target: &Finding,
+    options: &ShrinkOptions,
+) -> Result<Shrunk, ShrinkError> {
     let (kind, name) = (target.kind.clone(), target.name.clone());
     // 1. Record the tape of the original run.
     let original = run(scenario, choices, &RunOptions { trace: TraceLevel::HashOnly, record_tape: true })
@@ -423,7 +428,8 @@ fn shrink_run(scenario: &Scenario, choices: &ChoiceSource, target: &Finding, opt
         improved |= s.shift_faults_earlier();
         improved |= s.edit_tape(false);
         // Fresh choices for the same (shrunk) scenario and faults.
-        improved |= (1..=16).fold(false, |any, seed| s.attempt_source(s.scenario.clone(), ChoiceSource::Seed(seed)) | any);
+        improved |=
+            (1..=16).fold(false, |any, seed| s.attempt_source(s.scenario.clone(), ChoiceSource::Seed(seed)) | any);
         if !improved {
             improved = s.edit_tape(true);
         }
@@ -462,7 +468,8 @@ mod tests {
     fn shrinks_a_raft_bug_to_a_smaller_run_that_replays_with_the_same_violation() {
         let scenario = crate::registry::find("raft-no-log-check").unwrap();
         let (seed, report) =
-            crate::first_seed_where("raft-no-log-check", 1..200, 1, |r| r.verdict == Verdict::Violation).expect("a finding");
+            crate::first_seed_where("raft-no-log-check", 1..200, 1, |r| r.verdict == Verdict::Violation)
+                .expect("a finding");
         let shrunk = shrink_report(&report, &ShrinkOptions { max_runs: 300 }).unwrap();
         assert!(shrunk.replays, "seed {seed}");
         assert!(shrunk.after.events < shrunk.before.events, "{:?} -> {:?}", shrunk.before, shrunk.after);

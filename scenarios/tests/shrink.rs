@@ -20,7 +20,8 @@ fn each_raft_and_paxos_bug_shrinks_to_half_the_events_or_less() {
             continue;
         }
         let name = scenario.name.clone();
-        let Some((seed, report)) = scenarios::first_seed_where(&name, 1..300, 2, |r| r.verdict == Verdict::Violation) else {
+        let Some((seed, report)) = scenarios::first_seed_where(&name, 1..300, 2, |r| r.verdict == Verdict::Violation)
+        else {
             eprintln!("{name}: no finding in seeds 1..300 (not shrunk)");
             continue;
         };

@@ -19,7 +19,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  faultline fuzz raft-no-log-check --seeds 1..1000 --jobs 2 --json results.jsonl --junit junit.xml\n  faultline fuzz raft-partition raft-crash-recovery --time 10m --swarm --shrink\n  faultline fuzz raft-lossy --seeds 0..100000 --shard $JOB_COMPLETION_INDEX/8 --json shard.jsonl\n  faultline merge shard-*.jsonl --junit junit.xml\n\nExit codes: 0 nothing found, 1 violations found (repros written), 2 bad usage, 130 interrupted with nothing found.")]
+#[command(
+    after_help = "Examples:\n  faultline fuzz raft-no-log-check --seeds 1..1000 --jobs 2 --json results.jsonl --junit junit.xml\n  faultline fuzz raft-partition raft-crash-recovery --time 10m --swarm --shrink\n  faultline fuzz raft-lossy --seeds 0..100000 --shard $JOB_COMPLETION_INDEX/8 --json shard.jsonl\n  faultline merge shard-*.jsonl --junit junit.xml\n\nExit codes: 0 nothing found, 1 violations found (repros written), 2 bad usage, 130 interrupted with nothing found."
+)]
 pub struct FuzzArgs {
     /// Built-in scenario names or scenario JSON files; each seed runs every one.
     #[arg(required = true)]
@@ -154,7 +156,7 @@ pub fn execute(args: &FuzzArgs) -> i32 {
         deadline,
         stop_after: args.stop_after,
         out_dir: args.out.clone(),
-        shrink: args.shrink.then(|| ShrinkOptions { max_runs: args.shrink_runs }),
+        shrink: args.shrink.then_some(ShrinkOptions { max_runs: args.shrink_runs }),
         corpus,
     };
     let names: Vec<&str> = campaign.scenarios.iter().map(|s| s.name.as_str()).collect();
@@ -169,7 +171,8 @@ pub fn execute(args: &FuzzArgs) -> i32 {
     install_signal_handlers();
 
     let mut progress = ProgressView::new(args, campaign.total_runs());
-    let tick_every = if progress.bar.is_some() { Duration::from_millis(200) } else { Duration::from_nanos(args.progress_every) };
+    let tick_every =
+        if progress.bar.is_some() { Duration::from_millis(200) } else { Duration::from_nanos(args.progress_every) };
     let outcome = campaign.run(sink.as_ref(), &INTERRUPTED, tick_every, &mut |s| progress.tick(s));
     progress.finish();
 
@@ -215,11 +218,12 @@ impl ProgressView {
         let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
             let (len, template) = match (args.time, total) {
                 // A time budget: the bar is the clock; runs go in the message.
-                (Some(ns), _) => (
-                    (ns / 1_000_000_000).max(1),
-                    "{spinner} [{elapsed_precise}] {wide_bar} {msg} (ETA {eta})",
-                ),
-                (None, Some(total)) => (total, "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs {msg} (ETA {eta})"),
+                (Some(ns), _) => {
+                    ((ns / 1_000_000_000).max(1), "{spinner} [{elapsed_precise}] {wide_bar} {msg} (ETA {eta})")
+                }
+                (None, Some(total)) => {
+                    (total, "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs {msg} (ETA {eta})")
+                }
                 (None, None) => (1, "{spinner} [{elapsed_precise}] {msg}"),
             };
             let bar = indicatif::ProgressBar::new(len);

@@ -8,7 +8,9 @@ use scenarios::campaign::{self, ResultLine, Summary};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Example (after a sharded CI matrix):\n  faultline merge results/*.jsonl --junit junit.xml --out all.jsonl\n\nExit codes: 0 nothing found, 1 violations found (or conflicting results), 2 bad input.")]
+#[command(
+    after_help = "Example (after a sharded CI matrix):\n  faultline merge results/*.jsonl --junit junit.xml --out all.jsonl\n\nExit codes: 0 nothing found, 1 violations found (or conflicting results), 2 bad input."
+)]
 pub struct MergeArgs {
     /// Results files written by `faultline fuzz --json` (a torn last line is skipped with a warning).
     #[arg(required = true)]

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  faultline run raft-commit-old-term --seed 42          # writes faultline-out/raft-commit-old-term-seed42.json\n  faultline report faultline-out/raft-commit-old-term-seed42.json --html report.html\n  faultline report raft-basic --seed 1 --svg run.svg --collapse-heartbeats --window 0..400\n  faultline report faultline-out/raft-forget-vote-seed3.json --text --focus\n  faultline report raft-lossy --seed 2 --shiviz run.shiviz"
+    after_help = "Examples:\n  faultline run raft-commit-old-term --seed 4          # writes faultline-out/raft-commit-old-term-seed4.json\n  faultline report faultline-out/raft-commit-old-term-seed4.json --html report.html\n  faultline report raft-basic --seed 1 --svg run.svg --collapse-heartbeats --window 0..400\n  faultline report faultline-out/raft-forget-vote-seed10.json --text --focus\n  faultline report raft-lossy --seed 2 --shiviz run.shiviz"
 )]
 pub struct ReportArgs {
     /// A repro file (from `run`, `fuzz`, `shrink`, `check`), a directory holding one,

@@ -9,7 +9,9 @@ use serde_json::json;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Exit codes: 0 the shrunk repro was written, 1 it was written but did not replay (a determinism bug), 2 bad input (unreadable file, a repro that does not replay, or one without a violation).")]
+#[command(
+    after_help = "Exit codes: 0 the shrunk repro was written, 1 it was written but did not replay (a determinism bug), 2 bad input (unreadable file, a repro that does not replay, or one without a violation)."
+)]
 pub struct ShrinkArgs {
     /// A repro file with a violation (from `run`, `fuzz` or `replay`).
     pub repro: PathBuf,
@@ -95,7 +97,10 @@ pub fn execute(args: &ShrinkArgs) -> i32 {
             shrunk.edits,
             if shrunk.budget_exhausted { " (the run budget ran out: --max-runs for more)" } else { "" }
         );
-        println!("replays     {}", if shrunk.replays { "bit for bit" } else { "NO (a determinism bug: please report it)" });
+        println!(
+            "replays     {}",
+            if shrunk.replays { "bit for bit" } else { "NO (a determinism bug: please report it)" }
+        );
         println!("shrunk      {}", out.display());
         println!("            replay it: faultline replay {} --trace", out.display());
     }

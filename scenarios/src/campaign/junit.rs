@@ -16,7 +16,9 @@ pub fn xml_escape(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             // Characters XML 1.0 cannot carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -29,11 +31,8 @@ pub fn render(summary: &Summary, suite: &str) -> String {
     let tests = summary.scenarios.len();
     let mut out = String::new();
     let _ = writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
-    let _ = writeln!(
-        out,
-        r#"<testsuites name="{}" tests="{tests}" failures="{failures}" errors="0">"#,
-        xml_escape(suite)
-    );
+    let _ =
+        writeln!(out, r#"<testsuites name="{}" tests="{tests}" failures="{failures}" errors="0">"#, xml_escape(suite));
     let _ = writeln!(
         out,
         r#"  <testsuite name="{}" tests="{tests}" failures="{failures}" errors="0" skipped="0">"#,
@@ -75,7 +74,11 @@ pub fn render(summary: &Summary, suite: &str) -> String {
             (Some(a), Some(b)) => format!(", seeds {a}..={b}"),
             _ => String::new(),
         };
-        let corpus = if t.corpus > 0 { format!(", {} corpus repros re-run ({} still fail)", t.corpus, t.corpus_still_failing) } else { String::new() };
+        let corpus = if t.corpus > 0 {
+            format!(", {} corpus repros re-run ({} still fail)", t.corpus, t.corpus_still_failing)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
             "      <system-out>{}</system-out>",

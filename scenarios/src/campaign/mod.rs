@@ -204,7 +204,9 @@ impl Shared<'_> {
         let report = match ran {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => return error_line(scenario, Some(seed), format!("scenario: {e}")),
-            Err(panic) => return error_line(scenario, Some(seed), format!("faultline panicked: {}", panic_text(&panic))),
+            Err(panic) => {
+                return error_line(scenario, Some(seed), format!("faultline panicked: {}", panic_text(&panic)))
+            }
         };
         let mut line = ResultLine::from_report(&report, Some(seed));
         if report.verdict == Verdict::Violation {
@@ -228,7 +230,8 @@ impl Shared<'_> {
         let shrunk = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| shrink_report(report, options)));
         match shrunk {
             Ok(Ok(s)) => {
-                let path = self.campaign.out_dir.join(format!("{}-seed{seed}-shrunk.json", file_stem(&report.scenario.name)));
+                let path =
+                    self.campaign.out_dir.join(format!("{}-seed{seed}-shrunk.json", file_stem(&report.scenario.name)));
                 match s.repro.write_atomic(&path) {
                     Ok(()) => Some(path.display().to_string()),
                     Err(e) => {
@@ -289,7 +292,10 @@ impl Shared<'_> {
 }
 
 fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "a panic".into())
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
 }
 
 fn error_line(scenario: &Scenario, seed: Option<u64>, error: String) -> ResultLine {
@@ -324,7 +330,8 @@ fn corpus_error(path: &str, error: String) -> ResultLine {
 
 /// The `*.json` files of a corpus directory, sorted by name.
 pub fn corpus_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read the corpus directory `{}`: {e}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read the corpus directory `{}`: {e}", dir.display()))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
@@ -424,7 +431,10 @@ mod tests {
 
     fn campaign(jobs: usize, shard: Shard, out: &str) -> Campaign {
         Campaign {
-            scenarios: vec![crate::registry::find("raft-basic").unwrap(), crate::registry::find("raft-no-log-check").unwrap()],
+            scenarios: vec![
+                crate::registry::find("raft-basic").unwrap(),
+                crate::registry::find("raft-no-log-check").unwrap(),
+            ],
             seeds: SeedRange::parse("1..7").unwrap(),
             shard,
             jobs,
@@ -437,7 +447,8 @@ mod tests {
     }
 
     fn pairs(o: &Outcome) -> Vec<(String, u64, String)> {
-        let mut v: Vec<_> = o.results.iter().map(|r| (r.scenario.clone(), r.seed.unwrap(), r.trace_hash.clone())).collect();
+        let mut v: Vec<_> =
+            o.results.iter().map(|r| (r.scenario.clone(), r.seed.unwrap(), r.trace_hash.clone())).collect();
         v.sort();
         v
     }

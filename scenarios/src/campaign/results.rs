@@ -69,7 +69,9 @@ impl ResultLine {
             events: report.result.stats.events,
             sim_time_ns: report.result.stats.sim_time_ns,
             faults: report.schedule.len(),
-            findings: dedup_keys(report.findings.iter().map(|f| FindingKey { kind: f.kind.clone(), name: f.name.clone() })),
+            findings: dedup_keys(
+                report.findings.iter().map(|f| FindingKey { kind: f.kind.clone(), name: f.name.clone() }),
+            ),
             unknown: report.unknown.clone(),
             repro: None,
             shrunk: None,
@@ -335,7 +337,11 @@ impl Summary {
         if self.findings.is_empty() {
             let _ = writeln!(out, "findings    none");
         } else {
-            let _ = writeln!(out, "findings    {} distinct (same scenario, kind and name counted once)", self.findings.len());
+            let _ = writeln!(
+                out,
+                "findings    {} distinct (same scenario, kind and name counted once)",
+                self.findings.len()
+            );
             for f in &self.findings {
                 let seed = f.first_seed.map(|s| format!(", first at seed {s}")).unwrap_or_default();
                 let _ = writeln!(out, "  {} {} {} in {} runs{seed}", f.scenario, f.kind, f.name, f.runs);
@@ -349,7 +355,11 @@ impl Summary {
             }
         }
         if self.duplicates > 0 {
-            let _ = writeln!(out, "duplicates  {} results for a (scenario, seed) already seen were counted once", self.duplicates);
+            let _ = writeln!(
+                out,
+                "duplicates  {} results for a (scenario, seed) already seen were counted once",
+                self.duplicates
+            );
         }
         for c in &self.conflicts {
             let _ = writeln!(out, "CONFLICT    {c}");

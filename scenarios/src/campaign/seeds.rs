@@ -21,9 +21,10 @@ impl SeedRange {
     pub fn parse(text: &str) -> Result<SeedRange, String> {
         let t = text.trim();
         let num = |s: &str, what: &str| -> Result<u64, String> {
-            s.trim().replace('_', "").parse::<u64>().map_err(|_| {
-                format!("`{text}`: the {what} `{s}` is not a whole number in 0..=18446744073709551615")
-            })
+            s.trim()
+                .replace('_', "")
+                .parse::<u64>()
+                .map_err(|_| format!("`{text}`: the {what} `{s}` is not a whole number in 0..=18446744073709551615"))
         };
         let range = if let Some((a, b)) = t.split_once("..=") {
             let (a, b) = (num(a, "start")?, num(b, "end")?);
@@ -83,9 +84,9 @@ impl Default for Shard {
 impl Shard {
     /// Parses `I/N` with `0 <= I < N`.
     pub fn parse(text: &str) -> Result<Shard, String> {
-        let (i, n) = text
-            .split_once('/')
-            .ok_or_else(|| format!("`{text}`: write the shard as I/N, e.g. 0/4 (the first of four; I counts from 0)"))?;
+        let (i, n) = text.split_once('/').ok_or_else(|| {
+            format!("`{text}`: write the shard as I/N, e.g. 0/4 (the first of four; I counts from 0)")
+        })?;
         let i: u64 = i.trim().parse().map_err(|_| format!("`{text}`: the shard index `{i}` is not a whole number"))?;
         let n: u64 = n.trim().parse().map_err(|_| format!("`{text}`: the shard count `{n}` is not a whole number"))?;
         if n == 0 {
