@@ -58,9 +58,17 @@ struct Seen {
 impl RaftMonitor {
     /// Checks the node the last event ran on (or every node if unknown).
     pub fn check(&mut self, view: &SystemView<'_, Raft>) -> Result<(), Violation> {
+        let all = || (0..view.states.len() as u32).map(NodeId);
+        let committed_before = self.committed.len();
         match view.changed {
-            Some(n) => self.check_node(n, view),
-            None => (0..view.states.len() as u32).try_for_each(|i| self.check_node(NodeId(i), view)),
+            Some(n) => self.check_node(n, view)?,
+            None => all().try_for_each(|n| self.check_node(n, view))?,
+        }
+        // Committed-entry safety last, once the other properties hold: for
+        // every node if something new was committed, else for the changed one.
+        match view.changed {
+            Some(n) if self.committed.len() == committed_before => self.committed_entry_safety(n, view),
+            _ => all().try_for_each(|m| self.committed_entry_safety(m, view)),
         }
     }
 
@@ -68,14 +76,7 @@ impl RaftMonitor {
         let Some(Some(s)) = view.states.get(n.index()) else { return Ok(()) }; // crashed
         self.log_matching(n, &s.log)?;
         self.election_safety(n, s)?;
-        let committed_before = self.committed.len();
-        self.state_machine_safety(n, s, view)?;
-        if self.committed.len() > committed_before {
-            // Newly committed entries: no node lacking them may be able to win an election.
-            (0..view.states.len() as u32).try_for_each(|m| self.committed_entry_safety(NodeId(m), view))
-        } else {
-            self.committed_entry_safety(n, view)
-        }
+        self.state_machine_safety(n, s, view)
     }
 
     /// Committed-entry safety, a lookahead form of Leader Completeness: a

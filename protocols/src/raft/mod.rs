@@ -149,8 +149,10 @@ pub enum RaftBug {
     /// The leader commits an entry from an earlier term as soon as a majority
     /// stores it (§5.4.2 forbids this). In the Figure 8 scenario such an
     /// entry is later overwritten by a leader that never had it, although it
-    /// was already applied. Breaks `leader-completeness` and
-    /// `state-machine-safety`. Exposed by a leader crashing after replicating
+    /// was already applied. Breaks `committed-entry-safety` at the buggy
+    /// commit (a node lacking the entry could still win an election), then
+    /// `leader-completeness` and `state-machine-safety` once one does.
+    /// Exposed by a leader crashing after replicating
     /// to a minority, followed by repeated re-elections.
     CommitOldTerm,
     /// `votedFor` is never written to stable storage, so a node that crashes
