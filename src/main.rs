@@ -11,7 +11,13 @@ use clap::{Parser, Subcommand};
 /// checks held, 1 a violation was found (its repro written), 2 bad usage or
 /// bad input, 3 unknown (a budget ran out).
 #[derive(Parser, Debug)]
-#[command(name = "faultline", version, about, long_about, after_help = "Start with:\n  faultline list --long\n  faultline run raft-basic --seed 1\n  faultline run raft-commit-old-term --seed 1   # a bug, caught\n  faultline replay faultline-out/<repro>.json")]
+#[command(
+    name = "faultline",
+    version,
+    about,
+    long_about,
+    after_help = "Start with:\n  faultline list --long\n  faultline run raft-basic --seed 1\n  faultline run raft-commit-old-term --seed 1   # a bug, caught\n  faultline replay faultline-out/<repro>.json"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -78,8 +78,16 @@ fn a_malformed_scenario_file_names_the_problem_and_exits_2() {
         ("wrong_type.json", "{\"workload\": {\"clients\": \"many\"}}", "workload.clients"),
         ("bad_protocol.json", "{\"protocol\": \"zab\"}", "unknown protocol `zab`"),
         ("bad_bug.json", "{\"protocol\": \"raft\", \"bug\": \"sleepy\"}", "`sleepy` is not a bug variant"),
-        ("bad_fault.json", "{\"faults\": [{\"at_ns\": 5, \"fault\": \"crash\", \"node\": 9}]}", "node 9 does not exist"),
-        ("bad_ratio.json", "{\"network\": {\"link\": {\"drop\": {\"numerator\": 3, \"denominator\": 2}}}}", "network.link"),
+        (
+            "bad_fault.json",
+            "{\"faults\": [{\"at_ns\": 5, \"fault\": \"crash\", \"node\": 9}]}",
+            "node 9 does not exist",
+        ),
+        (
+            "bad_ratio.json",
+            "{\"network\": {\"link\": {\"drop\": {\"numerator\": 3, \"denominator\": 2}}}}",
+            "network.link",
+        ),
         ("negative.json", "{\"limits\": {\"time_ns\": -5}}", "limits.time_ns"),
     ];
     for (name, text, expected) in cases {
@@ -147,7 +155,15 @@ fn list_shows_every_scenario_and_json_parses() {
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let names: Vec<&str> = v["scenarios"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
-    for n in ["raft-basic", "raft-partition", "raft-crash-recovery", "raft-lossy", "raft-no-log-check", "raft-commit-old-term", "raft-forget-vote"] {
+    for n in [
+        "raft-basic",
+        "raft-partition",
+        "raft-crash-recovery",
+        "raft-lossy",
+        "raft-no-log-check",
+        "raft-commit-old-term",
+        "raft-forget-vote",
+    ] {
         assert!(names.contains(&n), "{n} missing from {names:?}");
     }
     let o = faultline(&["list", "--long"]);

@@ -165,10 +165,8 @@ impl History {
         let trimmed = text.trim_start();
         let mut history = History::new();
         if trimmed.starts_with('[') {
-            let events: Vec<Event> = serde_json::from_str(text).map_err(|e| HistoryError {
-                line: e.line(),
-                message: e.to_string(),
-            })?;
+            let events: Vec<Event> =
+                serde_json::from_str(text).map_err(|e| HistoryError { line: e.line(), message: e.to_string() })?;
             history.events = events;
         } else {
             for (i, line) in text.lines().enumerate() {
@@ -176,10 +174,8 @@ impl History {
                 if line.is_empty() || line.starts_with('#') {
                     continue;
                 }
-                let event: Event = serde_json::from_str(line).map_err(|e| HistoryError {
-                    line: i + 1,
-                    message: e.to_string(),
-                })?;
+                let event: Event =
+                    serde_json::from_str(line).map_err(|e| HistoryError { line: i + 1, message: e.to_string() })?;
                 history.events.push(event);
             }
         }
@@ -220,10 +216,7 @@ impl History {
                     None => {
                         return Err(HistoryError {
                             line: i + 1,
-                            message: format!(
-                                "process {} completes ({:?}) with no open invocation",
-                                e.process, e.kind
-                            ),
+                            message: format!("process {} completes ({:?}) with no open invocation", e.process, e.kind),
                         })
                     }
                     Some(inv) => {

@@ -105,7 +105,11 @@ fn read_info_write_may_take_effect_after_its_session_moved_on() {
     assert!(report.all_hold(), "{:#?}", report.violations);
     // The same with an ok write is a violation: the session's own write is
     // in the causal past of its read.
-    let ok = text.replacen(r#""type": "info", "f": "put", "key": "x", "value": null"#, r#""type": "ok", "f": "put", "key": "x", "value": 1"#, 1);
+    let ok = text.replacen(
+        r#""type": "info", "f": "put", "key": "x", "value": null"#,
+        r#""type": "ok", "f": "put", "key": "x", "value": 1"#,
+        1,
+    );
     assert_eq!(check(&ok).holds(Level::CC), Some(false));
 }
 

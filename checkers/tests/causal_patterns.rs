@@ -20,11 +20,7 @@ fn expect(spec: &[&[&str]], expected: (bool, bool, bool), patterns: &[Pattern]) 
 
 #[test]
 fn consistent_history_holds_everywhere() {
-    let report = expect(
-        &[&["w x 1", "w y 1", "r x 2"], &["w x 2", "r y 1", "r x 2"]],
-        (true, true, true),
-        &[],
-    );
+    let report = expect(&[&["w x 1", "w y 1", "r x 2"], &["w x 2", "r y 1", "r x 2"]], (true, true, true), &[]);
     assert!(report.violations.is_empty());
 }
 
@@ -39,11 +35,7 @@ fn thin_air_read() {
 #[test]
 fn cyclic_co() {
     // Each session reads the other's write that comes after its read.
-    let report = expect(
-        &[&["r x 2", "w y 1"], &["r y 1", "w x 2"]],
-        (false, false, false),
-        &[Pattern::CyclicCO],
-    );
+    let report = expect(&[&["r x 2", "w y 1"], &["r y 1", "w x 2"]], (false, false, false), &[Pattern::CyclicCO]);
     let v = &report.violations[0];
     assert_eq!(v.ops.len(), 4, "the cycle names all four operations: {v}");
     let roles: Vec<&str> = v.ops.iter().map(|r| r.role.as_str()).collect();
@@ -67,11 +59,7 @@ fn write_co_init_read() {
 
 #[test]
 fn write_co_init_read_own_write() {
-    expect(
-        &[&["w x 1", "r x 0"]],
-        (false, false, false),
-        &[Pattern::WriteCOInitRead, Pattern::WriteHBInitRead],
-    );
+    expect(&[&["w x 1", "r x 0"]], (false, false, false), &[Pattern::WriteCOInitRead, Pattern::WriteHBInitRead]);
 }
 
 #[test]
@@ -92,11 +80,7 @@ fn write_co_read() {
 fn cyclic_cf_holds_under_cm_not_ccv() {
     // Each session writes x, then reads the other's value: no single
     // arbitration explains both reads, but each session's own view does.
-    let report = expect(
-        &[&["w x 1", "r x 2"], &["w x 2", "r x 1"]],
-        (true, true, false),
-        &[Pattern::CyclicCF],
-    );
+    let report = expect(&[&["w x 1", "r x 2"], &["w x 2", "r x 1"]], (true, true, false), &[Pattern::CyclicCF]);
     let v = &report.violations[0];
     assert!(v.ops.iter().any(|r| r.role.starts_with("cf")), "{v}");
 }
@@ -122,9 +106,5 @@ fn cyclic_hb() {
     // Session 0's own reads force x1 before x2 (it read x=2 with x=1 in its
     // past) and x2 before x1 (it then read x=1 with x=2 in its past).
     // The same pair of reads also forms a CF cycle.
-    expect(
-        &[&["w x 1", "r x 2", "r x 1"], &["w x 2"]],
-        (true, false, false),
-        &[Pattern::CyclicCF, Pattern::CyclicHB],
-    );
+    expect(&[&["w x 1", "r x 2", "r x 1"], &["w x 2"]], (true, false, false), &[Pattern::CyclicCF, Pattern::CyclicHB]);
 }

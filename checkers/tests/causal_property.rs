@@ -208,8 +208,7 @@ fn mutated_seed_history(rng: &mut ChaCha8Rng) -> (Vec<Vec<SpecOp>>, Vec<usize>) 
                     .collect();
                 if let Some(&(s, i)) = reads.get(rng.gen_range(0..reads.len().max(1))) {
                     let op = &mut sessions[s][i];
-                    let candidates: Vec<u32> =
-                        writes.iter().filter(|(k, _)| *k == op.key).map(|&(_, v)| v).collect();
+                    let candidates: Vec<u32> = writes.iter().filter(|(k, _)| *k == op.key).map(|&(_, v)| v).collect();
                     op.value = if candidates.is_empty() || rng.gen_bool(0.25) {
                         0
                     } else {
@@ -256,7 +255,9 @@ fn bad_patterns_agree_with_brute_force_on_random_histories() {
     }
     eprintln!("verdicts (CC, CM, CCv) → histories: {seen:?}; {exhaustive} judged over every causal order");
     // The interesting cases must all have come up.
-    for case in [(true, true, true), (false, false, false), (true, true, false), (true, false, true), (true, false, false)] {
+    for case in
+        [(true, true, true), (false, false, false), (true, true, false), (true, false, true), (true, false, false)]
+    {
         assert!(seen.get(&case).copied().unwrap_or(0) > 0, "no random history with verdicts {case:?}: {seen:?}");
     }
     assert!(exhaustive > 100, "too few exhaustive runs: {exhaustive}");

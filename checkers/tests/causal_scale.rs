@@ -35,11 +35,7 @@ fn injected_stale_read_is_found_in_a_large_history() {
     let mut history = causally_consistent_history(SyntheticShape { operations: 20_000, ..SyntheticShape::default() });
     // Make the last read of session 0 return the initial value while a write
     // to its key is in its causal past (its own earlier write, at the latest).
-    let session_write = history
-        .events
-        .iter()
-        .position(|e| e.process == 0 && e.f == "put")
-        .expect("session 0 writes");
+    let session_write = history.events.iter().position(|e| e.process == 0 && e.f == "put").expect("session 0 writes");
     let key = history.events[session_write].key.clone();
     let invoke = checkers::Event {
         process: 0,

@@ -36,10 +36,7 @@ fn monotonic_writes() {
 
 #[test]
 fn writes_follow_reads() {
-    assert_eq!(
-        broken(&[&["w x 1"], &["r x 1", "w y 1"], &["r y 1", "r x 0"]]),
-        vec![Guarantee::WritesFollowReads]
-    );
+    assert_eq!(broken(&[&["w x 1"], &["r x 1", "w y 1"], &["r y 1", "r x 0"]]), vec![Guarantee::WritesFollowReads]);
 }
 
 #[test]

@@ -103,7 +103,10 @@ fn json_bad_lines() {
 fn garbage_never_panics() {
     // Every prefix of a valid file in every format: an error or a verdict.
     let samples: [(Format, &str); 4] = [
-        (Format::PorcupineEtcd, "INFO  jepsen.util - 0\t:invoke\t:cas\t[1 2]\nINFO  jepsen.util - 0\t:fail\t:cas\t[1 2]\n"),
+        (
+            Format::PorcupineEtcd,
+            "INFO  jepsen.util - 0\t:invoke\t:cas\t[1 2]\nINFO  jepsen.util - 0\t:fail\t:cas\t[1 2]\n",
+        ),
         (Format::PorcupineKv, KV_OK),
         (Format::Edn, EDN_OK),
         (Format::Json, JSON_OK),

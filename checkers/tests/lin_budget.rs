@@ -40,11 +40,8 @@ fn hard_history(ops: usize, clients: u64, seed: u64) -> History {
         let slot = rng.gen_range(0..clients as usize);
         match open[slot].take() {
             None if invoked < ops => {
-                let (f, input) = if rng.gen_bool(0.5) {
-                    ("read", Value::Nil)
-                } else {
-                    ("write", Value::Int(rng.gen_range(0..5)))
-                };
+                let (f, input) =
+                    if rng.gen_bool(0.5) { ("read", Value::Nil) } else { ("write", Value::Int(rng.gen_range(0..5))) };
                 h.push(ev(ids[slot], EventType::Invoke, f, input.clone()));
                 open[slot] = Some((ids[slot], f, input, None));
                 invoked += 1;
@@ -80,20 +77,14 @@ fn large_history_respects_a_short_timeout() {
     assert_eq!(h.operations().len(), 10_000);
     let budget = Duration::from_millis(300);
     let started = Instant::now();
-    let options = CheckOptions::default()
-        .with_deadline(started + budget)
-        .with_max_memory(256 << 20);
+    let options = CheckOptions::default().with_deadline(started + budget).with_max_memory(256 << 20);
     let report = ModelKind::Register.check(&h, &options).unwrap();
     let took = started.elapsed();
     eprintln!("10k ops: {:?} after {took:?}, {} steps", report.verdict_name(), report.steps);
     // Setup (pairing, compiling) is outside the search's clock checks but
     // is linear; allow generous slack for a loaded machine.
     assert!(took < budget + Duration::from_secs(2), "took {took:?}");
-    assert!(
-        matches!(report.verdict, Verdict::Unknown(_) | Verdict::NotLinearizable(_)),
-        "{:?}",
-        report.verdict
-    );
+    assert!(matches!(report.verdict, Verdict::Unknown(_) | Verdict::NotLinearizable(_)), "{:?}", report.verdict);
 }
 
 #[test]

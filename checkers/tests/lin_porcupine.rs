@@ -10,8 +10,7 @@ use serde_json::Value as Json;
 #[test]
 fn every_manifest_history_gets_its_expected_verdict() {
     let dir = lin_support::porcupine_dir();
-    let manifest: Json =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("MANIFEST.json")).unwrap()).unwrap();
+    let manifest: Json = serde_json::from_str(&std::fs::read_to_string(dir.join("MANIFEST.json")).unwrap()).unwrap();
     let files = manifest["files"].as_array().expect("files list");
     let mut judged = 0;
     let mut failures = Vec::new();

@@ -103,17 +103,12 @@ fn ref_step(kind: ModelKind, s: &RefState, op: &Operation) -> Option<RefState> {
 /// Brute force: is there an order of all `ok` operations plus any subset
 /// of the unknown ones, consistent with real time, that the model accepts?
 fn brute_force(kind: ModelKind, history: &History) -> bool {
-    let ops: Vec<Operation> =
-        history.operations().into_iter().filter(|o| o.outcome != EventType::Fail).collect();
+    let ops: Vec<Operation> = history.operations().into_iter().filter(|o| o.outcome != EventType::Fail).collect();
     // must_precede[b] = required ops that completed before b was invoked.
     let required: Vec<bool> = ops.iter().map(|o| o.outcome == EventType::Ok).collect();
     let before: Vec<Vec<usize>> = ops
         .iter()
-        .map(|b| {
-            (0..ops.len())
-                .filter(|&a| required[a] && ops[a].complete_index.unwrap() < b.invoke_index)
-                .collect()
-        })
+        .map(|b| (0..ops.len()).filter(|&a| required[a] && ops[a].complete_index.unwrap() < b.invoke_index).collect())
         .collect();
     fn dfs(
         kind: ModelKind,
@@ -259,8 +254,8 @@ fn random_history_sized(kind: ModelKind, rng: &mut ChaCha8Rng, max_ops: usize, p
                     complete_index: None,
                 };
                 if let Some(next) = ref_step(kind, &state, &as_op) {
-                    let cas_failed = op.f == "cas"
-                        && matches!(&op.input, Value::List(pair) if pair[0] != state.register);
+                    let cas_failed =
+                        op.f == "cas" && matches!(&op.input, Value::List(pair) if pair[0] != state.register);
                     state = next;
                     op.effect = Some(if cas_failed { Value::Str("cas-failed".into()) } else { result });
                 }

@@ -85,7 +85,11 @@ impl KvClients {
         });
     }
 
-    fn start_next<P: Protocol<Request = KvRequest, Response = KvReply>>(&mut self, client: ClientId, ctx: &mut ClientCtx<'_, P>) {
+    fn start_next<P: Protocol<Request = KvRequest, Response = KvReply>>(
+        &mut self,
+        client: ClientId,
+        ctx: &mut ClientCtx<'_, P>,
+    ) {
         let c = client.index();
         if self.clients[c].next_seq >= self.spec.ops_per_client || ctx.now() >= self.spec.end_ns {
             self.clients[c].finished = true;
@@ -115,7 +119,11 @@ impl KvClients {
         self.send_attempt(client, ctx);
     }
 
-    fn send_attempt<P: Protocol<Request = KvRequest, Response = KvReply>>(&mut self, client: ClientId, ctx: &mut ClientCtx<'_, P>) {
+    fn send_attempt<P: Protocol<Request = KvRequest, Response = KvReply>>(
+        &mut self,
+        client: ClientId,
+        ctx: &mut ClientCtx<'_, P>,
+    ) {
         let c = &self.clients[client.index()];
         let op = c.pending.as_ref().expect("an attempt needs a pending operation");
         let request = KvRequest { id: RequestId { client, seq: op.seq }, command: op.command.clone() };

@@ -12,8 +12,8 @@ pub mod registry;
 pub mod repro;
 pub mod runner;
 pub mod scenario;
-pub mod testing;
 pub mod shrink;
+pub mod testing;
 
 pub use repro::{Repro, ReproError};
 pub use runner::{run, Finding, RunOptions, RunReport, Verdict};

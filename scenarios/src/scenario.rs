@@ -4,7 +4,7 @@
 //! every field has a default and a bad field gets an error that names it.
 
 use serde::{Deserialize, Serialize};
-use sim_core::{FaultSchedule, LinkModel, Limits, Nemesis, NANOS_PER_MILLI, NANOS_PER_SEC};
+use sim_core::{FaultSchedule, Limits, LinkModel, Nemesis, NANOS_PER_MILLI, NANOS_PER_SEC};
 use std::fmt;
 
 /// Upper bounds on scenario values, so a hostile file cannot exhaust the machine.
@@ -200,7 +200,10 @@ impl Scenario {
             return Err(err("workload.clients", format!("{} is above the limit {MAX_CLIENTS}", w.clients)));
         }
         if w.ops_per_client > MAX_OPS_PER_CLIENT {
-            return Err(err("workload.ops_per_client", format!("{} is above the limit {MAX_OPS_PER_CLIENT}", w.ops_per_client)));
+            return Err(err(
+                "workload.ops_per_client",
+                format!("{} is above the limit {MAX_OPS_PER_CLIENT}", w.ops_per_client),
+            ));
         }
         if w.clients > 0 && w.keys == 0 {
             return Err(err("workload.keys", "at least one key is needed"));

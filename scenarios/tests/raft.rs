@@ -2,8 +2,8 @@
 //! Raft holds over 500 seeds of each fault scenario (invariants checked
 //! after every event, and the client history checked for linearizability).
 
-use scenarios::{check, first_seed_where_in, registry, Verdict};
 use scenarios::testing::{assert_caught, assert_clean, THREADS};
+use scenarios::{check, first_seed_where_in, registry, Verdict};
 
 #[test]
 fn bug_no_log_check_is_caught() {

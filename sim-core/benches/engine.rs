@@ -7,7 +7,8 @@ use sim_core::*;
 
 fn bare_engine(c: &mut Criterion) {
     let p = TokenBounce { tokens: 16, ..TokenBounce::default() };
-    let mut w = WorldConfig::new(5).with_links(LinkModel { delay: Delay::Uniform { min_ns: 1000, max_ns: 5000 }, ..LinkModel::reliable() });
+    let mut w = WorldConfig::new(5)
+        .with_links(LinkModel { delay: Delay::Uniform { min_ns: 1000, max_ns: 5000 }, ..LinkModel::reliable() });
     w.limits.time_ns = u64::MAX;
     w.limits.events = 1_000_000;
     let probe = Simulator::new(p.clone(), NoClients, w.clone(), Choices::seeded(1)).run();

@@ -75,7 +75,11 @@ impl Fault {
     pub fn validate(&self, nodes: usize) -> Result<(), String> {
         for n in self.nodes() {
             if n.index() >= nodes {
-                return Err(format!("node {} does not exist (the cluster has {nodes} nodes: 0..{})", n.0, nodes.saturating_sub(1)));
+                return Err(format!(
+                    "node {} does not exist (the cluster has {nodes} nodes: 0..{})",
+                    n.0,
+                    nodes.saturating_sub(1)
+                ));
             }
         }
         match self {
@@ -119,9 +123,7 @@ impl FaultSchedule {
     /// Every fault names existing nodes and valid models; errors name the entry.
     pub fn validate(&self, nodes: usize) -> Result<(), String> {
         for (i, f) in self.faults.iter().enumerate() {
-            f.fault
-                .validate(nodes)
-                .map_err(|e| format!("faults[{i}] ({} at {} ns): {e}", f.fault.kind(), f.at_ns))?;
+            f.fault.validate(nodes).map_err(|e| format!("faults[{i}] ({} at {} ns): {e}", f.fault.kind(), f.at_ns))?;
         }
         Ok(())
     }
@@ -135,7 +137,10 @@ mod tests {
     fn json_form_is_flat_and_readable() {
         let s = FaultSchedule::new(vec![
             ScheduledFault { at_ns: 5, fault: Fault::Crash { node: NodeId(1) } },
-            ScheduledFault { at_ns: 1, fault: Fault::Partition { groups: vec![vec![NodeId(0)], vec![NodeId(1), NodeId(2)]] } },
+            ScheduledFault {
+                at_ns: 1,
+                fault: Fault::Partition { groups: vec![vec![NodeId(0)], vec![NodeId(1), NodeId(2)]] },
+            },
         ]);
         let text = serde_json::to_string(&s).unwrap();
         assert_eq!(
@@ -146,7 +151,8 @@ mod tests {
         assert_eq!(back, s);
         assert!(s.validate(2).unwrap_err().contains("faults[0]"));
         assert!(s.validate(3).is_ok());
-        let bad: Result<FaultSchedule, _> = serde_json::from_str(r#"[{"at_ns":1,"fault":"crash","node":1,"colour":2}]"#);
+        let bad: Result<FaultSchedule, _> =
+            serde_json::from_str(r#"[{"at_ns":1,"fault":"crash","node":1,"colour":2}]"#);
         assert!(bad.unwrap_err().to_string().contains("colour"));
     }
 }

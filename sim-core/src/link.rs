@@ -9,10 +9,18 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Delay {
-    Constant { delay_ns: u64 },
-    Uniform { min_ns: u64, max_ns: u64 },
+    Constant {
+        delay_ns: u64,
+    },
+    Uniform {
+        min_ns: u64,
+        max_ns: u64,
+    },
     /// `min_ns` plus an exponential tail with mean `mean_ns`.
-    Exponential { min_ns: u64, mean_ns: u64 },
+    Exponential {
+        min_ns: u64,
+        mean_ns: u64,
+    },
 }
 
 impl Default for Delay {

@@ -95,7 +95,13 @@ enum Kind {
 
 impl Nemesis {
     pub fn is_quiet(&self) -> bool {
-        !(self.crash || self.partition || self.one_way || self.isolate || self.clock || self.crash_leader || self.isolate_leader)
+        !(self.crash
+            || self.partition
+            || self.one_way
+            || self.isolate
+            || self.clock
+            || self.crash_leader
+            || self.isolate_leader)
     }
 
     pub fn validate(&self) -> Result<(), String> {
@@ -240,8 +246,8 @@ impl Nemesis {
                 }
                 Kind::Clock => {
                     let node = NodeId(choices.index(s, nodes) as u32);
-                    let offset = choices.range(s, 0, 2 * self.clock_offset_max_ns) as i64
-                        - self.clock_offset_max_ns as i64;
+                    let offset =
+                        choices.range(s, 0, 2 * self.clock_offset_max_ns) as i64 - self.clock_offset_max_ns as i64;
                     let drift = choices.range(s, 0, 2 * self.clock_drift_max_ppm as u64) as i32
                         - self.clock_drift_max_ppm as i32;
                     let clock = ClockModel { offset_ns: offset, drift_ppm: drift };
@@ -294,7 +300,8 @@ mod tests {
         let sizes: Vec<usize> = (0..64).map(|seed| swarm.generate(5, &mut Choices::seeded(seed)).len()).collect();
         assert!(sizes.contains(&0), "some swarm worlds are calm: {sizes:?}");
         let kinds = |seed| {
-            let mut k: Vec<&str> = swarm.generate(5, &mut Choices::seeded(seed)).faults.iter().map(|f| f.fault.kind()).collect();
+            let mut k: Vec<&str> =
+                swarm.generate(5, &mut Choices::seeded(seed)).faults.iter().map(|f| f.fault.kind()).collect();
             k.sort();
             k.dedup();
             k

@@ -41,14 +41,7 @@ pub trait Protocol: Sized + 'static {
     /// A fresh node.
     fn init(&self, id: NodeId, ctx: &mut Ctx<'_, Self>) -> Self::State;
 
-    fn on_message(
-        &self,
-        id: NodeId,
-        state: &mut Self::State,
-        from: NodeId,
-        msg: Self::Msg,
-        ctx: &mut Ctx<'_, Self>,
-    );
+    fn on_message(&self, id: NodeId, state: &mut Self::State, from: NodeId, msg: Self::Msg, ctx: &mut Ctx<'_, Self>);
 
     fn on_timer(&self, id: NodeId, state: &mut Self::State, timer: Self::Timer, ctx: &mut Ctx<'_, Self>);
 
@@ -72,11 +65,7 @@ pub trait Protocol: Sized + 'static {
 
     /// Checks the safety invariants over all nodes; called after every event.
     /// Keep it cheap: `view.changed` names the node the last event touched.
-    fn check_invariants(
-        &self,
-        _monitor: &mut Self::Monitor,
-        _view: &SystemView<'_, Self>,
-    ) -> Result<(), Violation> {
+    fn check_invariants(&self, _monitor: &mut Self::Monitor, _view: &SystemView<'_, Self>) -> Result<(), Violation> {
         Ok(())
     }
 }

@@ -34,10 +34,7 @@ impl Ratio {
             return Err("denominator must be positive".into());
         }
         if self.numerator > self.denominator {
-            return Err(format!(
-                "{}/{} is more than 1",
-                self.numerator, self.denominator
-            ));
+            return Err(format!("{}/{} is more than 1", self.numerator, self.denominator));
         }
         Ok(())
     }
@@ -53,9 +50,8 @@ impl Ratio {
             let d = d.trim().parse().map_err(|_| format!("`{text}`: bad denominator"))?;
             Ratio::new(n, d)
         } else {
-            let (n, d) = parse_decimal(t).ok_or_else(|| {
-                format!("`{text}` is not a probability (use 10%, 1/8 or 0.1)")
-            })?;
+            let (n, d) =
+                parse_decimal(t).ok_or_else(|| format!("`{text}` is not a probability (use 10%, 1/8 or 0.1)"))?;
             Ratio::new(n, d)
         };
         r.validate().map_err(|e| format!("`{text}`: {e}"))?;

@@ -267,9 +267,15 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
             }
             Event::Response { node, client, response, send, payload } => {
                 self.stats.messages_delivered += 1;
-                self.trace.record(self.now, TraceKind::Deliver, Actor::Client(client), Some(Actor::Node(node)), Some(send), payload, || {
-                    format!("{response:?}")
-                });
+                self.trace.record(
+                    self.now,
+                    TraceKind::Deliver,
+                    Actor::Client(client),
+                    Some(Actor::Node(node)),
+                    Some(send),
+                    payload,
+                    || format!("{response:?}"),
+                );
                 let mut ctx = ClientCtx::new(
                     self.now,
                     self.config.nodes,
@@ -310,30 +316,54 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
         };
         if let Some(reason) = reason {
             self.stats.messages_dropped += 1;
-            self.trace.record(self.now, TraceKind::Drop, Actor::Node(to), Some(Actor::Node(from)), Some(send), 1, || {
-                format!("{reason}: {msg:?}")
-            });
+            self.trace.record(
+                self.now,
+                TraceKind::Drop,
+                Actor::Node(to),
+                Some(Actor::Node(from)),
+                Some(send),
+                1,
+                || format!("{reason}: {msg:?}"),
+            );
             return;
         }
         self.stats.messages_delivered += 1;
-        self.trace.record(self.now, TraceKind::Deliver, Actor::Node(to), Some(Actor::Node(from)), Some(send), payload, || {
-            format!("{msg:?}")
-        });
+        self.trace.record(
+            self.now,
+            TraceKind::Deliver,
+            Actor::Node(to),
+            Some(Actor::Node(from)),
+            Some(send),
+            payload,
+            || format!("{msg:?}"),
+        );
         self.run_handler(to, |p, state, ctx| p.on_message(to, state, from, msg, ctx));
     }
 
     fn deliver_request(&mut self, client: ClientId, node: NodeId, request: P::Request, send: u64, payload: u64) {
         if self.states[node.index()].is_none() {
             self.stats.messages_dropped += 1;
-            self.trace.record(self.now, TraceKind::Drop, Actor::Node(node), Some(Actor::Client(client)), Some(send), 1, || {
-                format!("receiver down: {request:?}")
-            });
+            self.trace.record(
+                self.now,
+                TraceKind::Drop,
+                Actor::Node(node),
+                Some(Actor::Client(client)),
+                Some(send),
+                1,
+                || format!("receiver down: {request:?}"),
+            );
             return;
         }
         self.stats.messages_delivered += 1;
-        self.trace.record(self.now, TraceKind::Deliver, Actor::Node(node), Some(Actor::Client(client)), Some(send), payload, || {
-            format!("{request:?}")
-        });
+        self.trace.record(
+            self.now,
+            TraceKind::Deliver,
+            Actor::Node(node),
+            Some(Actor::Client(client)),
+            Some(send),
+            payload,
+            || format!("{request:?}"),
+        );
         self.run_handler(node, |p, state, ctx| p.on_request(node, state, client, request, ctx));
     }
 
@@ -351,7 +381,8 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
         let i = node.index();
         let local = self.clocks[i].local(self.now);
         let state = self.states[i].as_mut().expect("handlers run on live nodes");
-        let mut ctx = Ctx::new(node, self.config.nodes, local, self.trace.is_full(), &mut self.effects, &mut self.choices);
+        let mut ctx =
+            Ctx::new(node, self.config.nodes, local, self.trace.is_full(), &mut self.effects, &mut self.choices);
         let protocol = &self.protocol;
         let result = catch_unwind(AssertUnwindSafe(|| handler(protocol, state, &mut ctx)));
         if let Err(payload) = result {
@@ -375,7 +406,8 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
     /// Calls a handler that builds a state (init, recover).
     fn call_node(&mut self, node: NodeId, f: impl FnOnce(&P, &mut Ctx<'_, P>) -> P::State) -> Option<P::State> {
         let local = self.clocks[node.index()].local(self.now);
-        let mut ctx = Ctx::new(node, self.config.nodes, local, self.trace.is_full(), &mut self.effects, &mut self.choices);
+        let mut ctx =
+            Ctx::new(node, self.config.nodes, local, self.trace.is_full(), &mut self.effects, &mut self.choices);
         let protocol = &self.protocol;
         match catch_unwind(AssertUnwindSafe(|| f(protocol, &mut ctx))) {
             Ok(state) => Some(state),
@@ -437,13 +469,27 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
                 Effect::Reply { client, response } => {
                     let payload = stable_hash(&response);
                     self.stats.messages_sent += 1;
-                    let send = self.trace.record(self.now, TraceKind::Send, Actor::Node(node), Some(Actor::Client(client)), None, payload, || {
-                        format!("{response:?}")
-                    });
+                    let send = self.trace.record(
+                        self.now,
+                        TraceKind::Send,
+                        Actor::Node(node),
+                        Some(Actor::Client(client)),
+                        None,
+                        payload,
+                        || format!("{response:?}"),
+                    );
                     let link = self.config.client_link;
                     if self.choices.chance(Stream::Network, link.drop) {
                         self.stats.messages_dropped += 1;
-                        self.trace.record(self.now, TraceKind::Drop, Actor::Client(client), Some(Actor::Node(node)), Some(send), 0, || "lost by the client link".into());
+                        self.trace.record(
+                            self.now,
+                            TraceKind::Drop,
+                            Actor::Client(client),
+                            Some(Actor::Node(node)),
+                            Some(send),
+                            0,
+                            || "lost by the client link".into(),
+                        );
                     } else {
                         let at = self.now + link.delay.sample(&mut self.choices);
                         self.queue.push(at, Event::Response { node, client, response, send, payload });
@@ -461,9 +507,15 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
         assert!(to.index() < n, "{from} sent to {to}, which does not exist ({n} nodes)");
         let payload = stable_hash(&msg);
         self.stats.messages_sent += 1;
-        let send = self.trace.record(self.now, TraceKind::Send, Actor::Node(from), Some(Actor::Node(to)), None, payload, || {
-            format!("{msg:?}")
-        });
+        let send = self.trace.record(
+            self.now,
+            TraceKind::Send,
+            Actor::Node(from),
+            Some(Actor::Node(to)),
+            None,
+            payload,
+            || format!("{msg:?}"),
+        );
         let l = from.index() * n + to.index();
         let link = self.links[l];
         let reason = if self.cut[l] {
@@ -477,12 +529,28 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
         };
         if let Some(reason) = reason {
             self.stats.messages_dropped += 1;
-            self.trace.record(self.now, TraceKind::Drop, Actor::Node(from), Some(Actor::Node(to)), Some(send), 0, || reason.to_string());
+            self.trace.record(
+                self.now,
+                TraceKind::Drop,
+                Actor::Node(from),
+                Some(Actor::Node(to)),
+                Some(send),
+                0,
+                || reason.to_string(),
+            );
             return;
         }
         let copies = if self.choices.chance(Stream::Network, link.duplicate) {
             self.stats.messages_duplicated += 1;
-            self.trace.record(self.now, TraceKind::Duplicate, Actor::Node(from), Some(Actor::Node(to)), Some(send), 0, String::new);
+            self.trace.record(
+                self.now,
+                TraceKind::Duplicate,
+                Actor::Node(from),
+                Some(Actor::Node(to)),
+                Some(send),
+                0,
+                String::new,
+            );
             2
         } else {
             1
@@ -512,13 +580,27 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
                     assert!(node.index() < self.config.nodes, "{client} sent to {node}, which does not exist");
                     let payload = stable_hash(&request);
                     self.stats.messages_sent += 1;
-                    let send = self.trace.record(self.now, TraceKind::Send, Actor::Client(client), Some(Actor::Node(node)), None, payload, || {
-                        format!("{request:?}")
-                    });
+                    let send = self.trace.record(
+                        self.now,
+                        TraceKind::Send,
+                        Actor::Client(client),
+                        Some(Actor::Node(node)),
+                        None,
+                        payload,
+                        || format!("{request:?}"),
+                    );
                     let link = self.config.client_link;
                     if self.choices.chance(Stream::Network, link.drop) {
                         self.stats.messages_dropped += 1;
-                        self.trace.record(self.now, TraceKind::Drop, Actor::Node(node), Some(Actor::Client(client)), Some(send), 0, || "lost by the client link".into());
+                        self.trace.record(
+                            self.now,
+                            TraceKind::Drop,
+                            Actor::Node(node),
+                            Some(Actor::Client(client)),
+                            Some(send),
+                            0,
+                            || "lost by the client link".into(),
+                        );
                     } else {
                         let at = self.now + link.delay.sample(&mut self.choices);
                         self.queue.push(at, Event::Request { client, node, request, send, payload });
@@ -531,7 +613,15 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
                     self.trace.record(self.now, TraceKind::Invoke, Actor::Client(client), None, None, payload, || text);
                 }
                 ClientEffect::Complete { client, payload, text } => {
-                    self.trace.record(self.now, TraceKind::Complete, Actor::Client(client), None, None, payload, || text);
+                    self.trace.record(
+                        self.now,
+                        TraceKind::Complete,
+                        Actor::Client(client),
+                        None,
+                        None,
+                        payload,
+                        || text,
+                    );
                 }
             }
         }
@@ -560,7 +650,11 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
         let i = node.index();
         let was_up = self.states[i].is_some();
         self.trace.record(self.now, TraceKind::Crash, Actor::Node(node), None, None, payload, || {
-            if was_up { "crash".into() } else { "crash (already down)".into() }
+            if was_up {
+                "crash".into()
+            } else {
+                "crash (already down)".into()
+            }
         });
         if !was_up {
             return;
@@ -581,7 +675,11 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
         let i = node.index();
         let was_down = self.states[i].is_none();
         self.trace.record(self.now, TraceKind::Recover, Actor::Node(node), None, None, payload, || {
-            if was_down { "recover".into() } else { "recover (already up)".into() }
+            if was_down {
+                "recover".into()
+            } else {
+                "recover (already up)".into()
+            }
         });
         if !was_down {
             return;
@@ -606,11 +704,14 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
             Fault::CrashLeader => match self.leader() {
                 Some(node) => self.crash(node, payload),
                 None => {
-                    self.trace.record(self.now, TraceKind::Fault, Actor::World, None, None, payload, || "crash-leader: no leader to crash".into());
+                    self.trace.record(self.now, TraceKind::Fault, Actor::World, None, None, payload, || {
+                        "crash-leader: no leader to crash".into()
+                    });
                 }
             },
             Fault::RecoverAll => {
-                self.trace.record(self.now, TraceKind::Fault, Actor::World, None, None, payload, || "recover-all".into());
+                self.trace
+                    .record(self.now, TraceKind::Fault, Actor::World, None, None, payload, || "recover-all".into());
                 for i in 0..n {
                     if self.states[i].is_none() && self.outcome.is_none() {
                         self.recover(NodeId(i as u32), payload);
@@ -628,7 +729,8 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
                 }
             }
             other => {
-                self.trace.record(self.now, TraceKind::Fault, Actor::World, None, None, payload, || format!("{other:?}"));
+                self.trace
+                    .record(self.now, TraceKind::Fault, Actor::World, None, None, payload, || format!("{other:?}"));
                 match other {
                     Fault::Partition { groups } => {
                         let mut group = vec![usize::MAX; n];

@@ -94,7 +94,11 @@ impl Protocol for TokenBounce {
         if self.tick_ns > 0 {
             ctx.set_timer((), self.tick_ns);
         }
-        BounceState { received: durable.copied().unwrap_or(0), ticks: 0, recovered_from: Some(durable.copied().unwrap_or(0)) }
+        BounceState {
+            received: durable.copied().unwrap_or(0),
+            ticks: 0,
+            recovered_from: Some(durable.copied().unwrap_or(0)),
+        }
     }
 
     fn check_invariants(&self, _m: &mut (), view: &SystemView<'_, Self>) -> Result<(), Violation> {

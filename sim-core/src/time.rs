@@ -11,18 +11,14 @@ pub const NANOS_PER_SEC: u64 = 1_000_000_000;
 /// (a bare number means nanoseconds) into nanoseconds.
 pub fn parse_duration_ns(text: &str) -> Result<u64, String> {
     let t = text.trim();
-    let split = t
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(t.len());
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
     if digits.is_empty() {
         return Err(format!(
             "`{text}` is not a duration (expected a number with a unit: 100ns, 5us, 250ms, 10s, 2m, 1h)"
         ));
     }
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("`{text}`: number too large"))?;
+    let n: u64 = digits.parse().map_err(|_| format!("`{text}`: number too large"))?;
     let mult = match unit.trim() {
         "" | "ns" => 1,
         "us" | "µs" => NANOS_PER_MICRO,
@@ -30,14 +26,9 @@ pub fn parse_duration_ns(text: &str) -> Result<u64, String> {
         "s" => NANOS_PER_SEC,
         "m" | "min" => 60 * NANOS_PER_SEC,
         "h" => 3600 * NANOS_PER_SEC,
-        other => {
-            return Err(format!(
-                "`{text}`: unknown unit `{other}` (use ns, us, ms, s, m or h)"
-            ))
-        }
+        other => return Err(format!("`{text}`: unknown unit `{other}` (use ns, us, ms, s, m or h)")),
     };
-    n.checked_mul(mult)
-        .ok_or_else(|| format!("`{text}` is too long a duration"))
+    n.checked_mul(mult).ok_or_else(|| format!("`{text}` is too long a duration"))
 }
 
 /// Formats nanoseconds for people: `1.250s`, `12.5ms`, `800ns`.

@@ -97,7 +97,14 @@ fn actor_word(a: Actor) -> u64 {
 
 impl Trace {
     pub fn new(level: TraceLevel) -> Self {
-        Trace { level, who: StableHasher::new(), what: StableHasher::new(), next_ordinal: 0, positions: Vec::new(), events: Vec::new() }
+        Trace {
+            level,
+            who: StableHasher::new(),
+            what: StableHasher::new(),
+            next_ordinal: 0,
+            positions: Vec::new(),
+            events: Vec::new(),
+        }
     }
 
     pub fn level(&self) -> TraceLevel {

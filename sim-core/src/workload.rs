@@ -45,11 +45,27 @@ impl<P: Protocol> Workload<P> for NoClients {
 /// What a workload asked the world to do.
 #[derive(Clone, Debug)]
 pub enum ClientEffect<P: Protocol> {
-    Request { client: ClientId, node: NodeId, request: P::Request },
-    Timer { client: ClientId, after: Time, token: u64 },
+    Request {
+        client: ClientId,
+        node: NodeId,
+        request: P::Request,
+    },
+    Timer {
+        client: ClientId,
+        after: Time,
+        token: u64,
+    },
     /// Trace marks for operations (`payload`: a stable hash of the operation).
-    Invoke { client: ClientId, payload: u64, text: String },
-    Complete { client: ClientId, payload: u64, text: String },
+    Invoke {
+        client: ClientId,
+        payload: u64,
+        text: String,
+    },
+    Complete {
+        client: ClientId,
+        payload: u64,
+        text: String,
+    },
 }
 
 /// The workload's window on the world.

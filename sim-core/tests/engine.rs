@@ -197,7 +197,8 @@ fn event_budget_is_an_explicit_outcome() {
 
 #[test]
 fn nemesis_schedules_run_and_stay_deterministic() {
-    let nemesis = Nemesis { crash: true, partition: true, clock: true, start_ns: 0, end_ns: NANOS_PER_SEC, ..Nemesis::default() };
+    let nemesis =
+        Nemesis { crash: true, partition: true, clock: true, start_ns: 0, end_ns: NANOS_PER_SEC, ..Nemesis::default() };
     let mut hashes = Vec::new();
     for _ in 0..2 {
         let mut w = world(5).with_links(lossy());

@@ -185,9 +185,11 @@ fn print_text(path: &Path, text: &str, report: &CausalReport) {
 fn print_json(path: &Path, text: &str, report: &CausalReport, holds: bool) {
     // Lines of every operation named, so tools can point into the file.
     let mut lines = std::collections::BTreeMap::new();
-    let named = report.violations.iter().flat_map(|v| v.ops.iter()).chain(
-        report.sessions.iter().flat_map(|s| s.violations.iter().flat_map(|v| v.ops.iter())),
-    );
+    let named = report
+        .violations
+        .iter()
+        .flat_map(|v| v.ops.iter())
+        .chain(report.sessions.iter().flat_map(|s| s.violations.iter().flat_map(|v| v.ops.iter())));
     for r in named {
         if let Some(line) = event_line(text, r.op.event) {
             lines.insert(r.op.event.to_string(), line);

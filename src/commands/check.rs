@@ -198,7 +198,11 @@ fn text(s: &CheckSummary, options: &Options, elapsed: Duration, trace: bool) -> 
         s.unique_states,
         s.transitions,
         s.max_depth,
-        if options.jobs > 1 && options.strategy == Strategy::Bfs { format!(", {} jobs", options.jobs) } else { String::new() },
+        if options.jobs > 1 && options.strategy == Strategy::Bfs {
+            format!(", {} jobs", options.jobs)
+        } else {
+            String::new()
+        },
         if options.symmetry { ", symmetry" } else { "" },
         secs,
         s.unique_states as f64 / secs.max(1e-9)

@@ -73,9 +73,7 @@ pub fn execute(args: &LinArgs) -> i32 {
     };
     let model = args.model.unwrap_or_else(|| format.default_model());
     let started = Instant::now();
-    let options = CheckOptions::default()
-        .with_fail(format.fail_meaning())
-        .with_deadline(started + args.timeout);
+    let options = CheckOptions::default().with_fail(format.fail_meaning()).with_deadline(started + args.timeout);
     let report = match model.check(&parsed.history, &options) {
         Ok(r) => r,
         Err(e) => {
@@ -161,14 +159,7 @@ fn op_text(op: &Operation, parsed: &ParsedHistory) -> String {
         None => format!("line {}, never completed", parsed.line_of(op.invoke_index)),
     };
     let output = if op.outcome == checkers::EventType::Info { "?".to_string() } else { op.output.to_string() };
-    format!(
-        "process {} {}({}) -> {} [{}] ({lines})",
-        op.process,
-        op.f,
-        op.input,
-        output,
-        outcome_name(op)
-    )
+    format!("process {} {}({}) -> {} [{}] ({lines})", op.process, op.f, op.input, output, outcome_name(op))
 }
 
 fn text_report(report: &LinReport, parsed: &ParsedHistory, path: &str, elapsed: Duration) -> String {

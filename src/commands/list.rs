@@ -16,10 +16,8 @@ pub struct ListArgs {
 pub fn execute(args: &ListArgs) -> i32 {
     let scenarios = registry::builtin();
     if args.json {
-        let protocols: Vec<_> = registry::protocols()
-            .iter()
-            .map(|p| json!({ "name": p, "bugs": registry::bugs_of(p) }))
-            .collect();
+        let protocols: Vec<_> =
+            registry::protocols().iter().map(|p| json!({ "name": p, "bugs": registry::bugs_of(p) })).collect();
         let list: Vec<_> = scenarios
             .iter()
             .map(|s| json!({ "name": s.name, "protocol": s.protocol, "bug": s.bug, "description": s.description, "long": s.long }))

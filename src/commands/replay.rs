@@ -34,7 +34,9 @@ pub fn execute(args: &ReplayArgs) -> i32 {
     let trace = if args.trace { TraceLevel::Full } else { TraceLevel::HashOnly };
     let replay = match repro.replay(trace) {
         Ok(r) => r,
-        Err(e @ ReproError::CannotReplay(_)) | Err(e @ ReproError::Invalid(_)) => return bad_input(format!("{path}: {e}")),
+        Err(e @ ReproError::CannotReplay(_)) | Err(e @ ReproError::Invalid(_)) => {
+            return bad_input(format!("{path}: {e}"))
+        }
     };
     if args.trace && !args.json {
         print!("{}", super::shared::timeline(&replay.report.trace));

@@ -20,8 +20,11 @@ pub fn load_scenario(name_or_path: &str) -> Result<Scenario, String> {
     }
     let looks_like_file = name_or_path.ends_with(".json") || name_or_path.contains('/') || name_or_path.contains('\\');
     if looks_like_file || std::path::Path::new(name_or_path).is_file() {
-        let text = std::fs::read(name_or_path).map_err(|e| format!("cannot read scenario file `{name_or_path}`: {e}"))?;
-        let text = String::from_utf8(text).map_err(|e| format!("scenario file `{name_or_path}` is not UTF-8 (byte {})", e.utf8_error().valid_up_to()))?;
+        let text =
+            std::fs::read(name_or_path).map_err(|e| format!("cannot read scenario file `{name_or_path}`: {e}"))?;
+        let text = String::from_utf8(text).map_err(|e| {
+            format!("scenario file `{name_or_path}` is not UTF-8 (byte {})", e.utf8_error().valid_up_to())
+        })?;
         return Scenario::from_json(&text).map_err(|e| format!("scenario file `{name_or_path}`: {e}"));
     }
     let names: Vec<String> = registry::builtin().into_iter().map(|s| s.name).collect();
@@ -89,7 +92,10 @@ pub fn print_report(report: &RunReport, repro: Option<&str>) {
         let info = report.history.events.iter().filter(|e| e.kind == checkers::EventType::Info).count();
         println!("operations  {ok} ok, {info} unknown (info)");
     }
-    println!("faults      {}", if report.schedule.is_empty() { "none".to_string() } else { format!("{} scheduled", report.schedule.len()) });
+    println!(
+        "faults      {}",
+        if report.schedule.is_empty() { "none".to_string() } else { format!("{} scheduled", report.schedule.len()) }
+    );
     println!("trace hash  {}", report.trace_hash_hex());
     if let Some(path) = repro {
         println!("repro       {path}");
@@ -100,10 +106,7 @@ pub fn print_report(report: &RunReport, repro: Option<&str>) {
 /// The text timeline for `--trace`: Lamport times, colour on a terminal.
 pub fn timeline(trace: &[sim_core::TraceEvent]) -> String {
     use std::io::IsTerminal;
-    let options = reports::timeline::TextOptions {
-        verbose: false,
-        color: std::io::stdout().is_terminal(),
-        lamport: true,
-    };
+    let options =
+        reports::timeline::TextOptions { verbose: false, color: std::io::stdout().is_terminal(), lamport: true };
     reports::timeline::render_text_with(trace, options)
 }

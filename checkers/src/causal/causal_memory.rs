@@ -25,8 +25,7 @@ pub fn causal_memory_patterns(
     let mut hb = Clocks::default();
     for chain in h.chains.iter().filter(|c| c.is_session) {
         let Some(&last) = chain.ops.last() else { continue };
-        let session_reads: Vec<usize> =
-            chain.ops.iter().copied().filter(|&o| h.ops[o].kind == OpKind::Read).collect();
+        let session_reads: Vec<usize> = chain.ops.iter().copied().filter(|&o| h.ops[o].kind == OpKind::Read).collect();
         if session_reads.is_empty() {
             continue;
         }
@@ -71,10 +70,7 @@ pub fn causal_memory_patterns(
             if h.ops[r].source != ReadSource::Initial {
                 continue;
             }
-            let found = index
-                .key(h.ops[r].key)
-                .iter()
-                .find_map(|l| l.first_before(hb.seen(r, l.chain)));
+            let found = index.key(h.ops[r].key).iter().find_map(|l| l.first_before(hb.seen(r, l.chain)));
             if let Some(w) = found {
                 let mut v = super::report::Violation::new(
                     Pattern::WriteHBInitRead,

@@ -52,10 +52,7 @@ pub fn stale_reads(h: &CausalHistory, index: &WriteIndex, co: &Clocks, findings:
             ReadSource::Initial => {
                 // Any write to the key in the causal past: the first one of a
                 // chain is in it iff some of that chain's writes are.
-                let found = index
-                    .key(op.key)
-                    .iter()
-                    .find_map(|l| l.first_before(co.seen(r, l.chain)));
+                let found = index.key(op.key).iter().find_map(|l| l.first_before(co.seen(r, l.chain)));
                 if let Some(w) = found {
                     findings.add(
                         Violation::new(

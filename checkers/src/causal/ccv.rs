@@ -12,13 +12,7 @@ use super::ops::{CausalHistory, OpKind};
 use super::report::{Findings, Pattern};
 use super::write_index::WriteIndex;
 
-pub fn cyclic_cf(
-    h: &CausalHistory,
-    base: &BaseGraph,
-    index: &WriteIndex,
-    co: &Clocks,
-    findings: &mut Findings,
-) {
+pub fn cyclic_cf(h: &CausalHistory, base: &BaseGraph, index: &WriteIndex, co: &Clocks, findings: &mut Findings) {
     let mut cf = ExtraEdges::new(h.ops.len());
     for (r, op) in h.ops.iter().enumerate() {
         if op.kind != OpKind::Read {

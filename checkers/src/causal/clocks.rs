@@ -154,17 +154,11 @@ pub fn compute(
     // Kahn's algorithm: indegrees within the domain.
     let members: Vec<OpId> = match domain {
         None => (0..n).collect(),
-        Some(limits) => h
-            .chains
-            .iter()
-            .zip(limits)
-            .flat_map(|(c, &l)| c.ops[..l as usize].iter().copied())
-            .collect(),
+        Some(limits) => h.chains.iter().zip(limits).flat_map(|(c, &l)| c.ops[..l as usize].iter().copied()).collect(),
     };
     let mut indegree = vec![0u32; n];
     for &o in &members {
-        indegree[o] = base_preds(h, o).count() as u32
-            + extra.map_or(0, |e| e.incoming[o].len() as u32);
+        indegree[o] = base_preds(h, o).count() as u32 + extra.map_or(0, |e| e.incoming[o].len() as u32);
     }
     let mut ready: Vec<OpId> = members.iter().copied().filter(|&o| indegree[o] == 0).collect();
     ready.reverse();

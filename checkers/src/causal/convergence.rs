@@ -38,8 +38,7 @@ where
     let keys: BTreeSet<&K> = replicas.values().flat_map(|m| m.keys()).collect();
     let mut divergent = Vec::new();
     for &key in &keys {
-        let values: Vec<(R, Option<V>)> =
-            replicas.iter().map(|(r, m)| (r.clone(), m.get(key).cloned())).collect();
+        let values: Vec<(R, Option<V>)> = replicas.iter().map(|(r, m)| (r.clone(), m.get(key).cloned())).collect();
         let first = &values[0].1;
         if values.iter().any(|(_, v)| v != first) {
             divergent.push(Divergence { key: key.clone(), values });

@@ -89,21 +89,12 @@ pub fn check(h: &CausalHistory, options: &CheckOptions) -> CausalReport {
     levels.dedup();
     let verdicts = levels
         .iter()
-        .map(|&level| LevelVerdict {
-            level,
-            holds: !findings.counts.keys().any(|p| p.violates().contains(&level)),
-        })
+        .map(|&level| LevelVerdict { level, holds: !findings.counts.keys().any(|p| p.violates().contains(&level)) })
         .collect();
     let mut violations = findings.violations;
     violations.sort_by_key(|v| v.pattern); // stable: detection order within a pattern
     let sessions = options.sessions.then(|| sessions::check_sessions(h, acyclic.then_some(&co)));
-    CausalReport {
-        levels: verdicts,
-        violations,
-        counts: findings.counts,
-        sessions,
-        stats: stats(h),
-    }
+    CausalReport { levels: verdicts, violations, counts: findings.counts, sessions, stats: stats(h) }
 }
 
 fn stats(h: &CausalHistory) -> Stats {

@@ -47,10 +47,7 @@ impl Pattern {
     /// The levels a pattern rules out.
     pub fn violates(self) -> &'static [Level] {
         match self {
-            Pattern::CyclicCO
-            | Pattern::ThinAirRead
-            | Pattern::WriteCOInitRead
-            | Pattern::WriteCORead => &Level::ALL,
+            Pattern::CyclicCO | Pattern::ThinAirRead | Pattern::WriteCOInitRead | Pattern::WriteCORead => &Level::ALL,
             Pattern::CyclicCF => &[Level::CCv],
             Pattern::WriteHBInitRead | Pattern::CyclicHB => &[Level::CM],
         }

@@ -138,15 +138,17 @@ pub fn check_sessions(h: &CausalHistory, co: Option<&Clocks>) -> SessionReport {
             }
             // What this operation teaches the session.
             match (op.kind, op.source) {
-                (OpKind::Write, _) => required
-                    .get_mut(&Guarantee::ReadYourWrites)
-                    .expect("present")
-                    .insert(h, co, Required { write: o, cause: o }),
+                (OpKind::Write, _) => required.get_mut(&Guarantee::ReadYourWrites).expect("present").insert(
+                    h,
+                    co,
+                    Required { write: o, cause: o },
+                ),
                 (OpKind::Read, ReadSource::Write(w)) => {
-                    required
-                        .get_mut(&Guarantee::MonotonicReads)
-                        .expect("present")
-                        .insert(h, co, Required { write: w, cause: o });
+                    required.get_mut(&Guarantee::MonotonicReads).expect("present").insert(
+                        h,
+                        co,
+                        Required { write: w, cause: o },
+                    );
                     // The write's own session history, up to the write.
                     let (c, limit) = match h.ops[w].fork_from {
                         _ if h.ops[w].chain as usize != s && h.chains[h.ops[w].chain as usize].is_session => {
@@ -166,10 +168,11 @@ pub fn check_sessions(h: &CausalHistory, co: Option<&Clocks>) -> SessionReport {
                                     .insert(h, co, Required { write: earlier, cause: w }),
                                 OpKind::Read => {
                                     if let Some(read_write) = h.writer(earlier) {
-                                        required
-                                            .get_mut(&Guarantee::WritesFollowReads)
-                                            .expect("present")
-                                            .insert(h, co, Required { write: read_write, cause: w });
+                                        required.get_mut(&Guarantee::WritesFollowReads).expect("present").insert(
+                                            h,
+                                            co,
+                                            Required { write: read_write, cause: w },
+                                        );
                                     }
                                 }
                             }
@@ -182,10 +185,7 @@ pub fn check_sessions(h: &CausalHistory, co: Option<&Clocks>) -> SessionReport {
     }
     SessionReport {
         verdicts: Some(
-            counts
-                .iter()
-                .map(|(&g, &n)| GuaranteeVerdict { guarantee: g, holds: n == 0, violations: n })
-                .collect(),
+            counts.iter().map(|(&g, &n)| GuaranteeVerdict { guarantee: g, holds: n == 0, violations: n }).collect(),
         ),
         violations,
     }

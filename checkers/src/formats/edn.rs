@@ -20,10 +20,9 @@ impl Edn {
     /// Looks up a keyword key in a map.
     pub fn get(&self, key: &str) -> Option<&Edn> {
         match self {
-            Edn::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| matches!(k, Edn::Keyword(name) if name == key))
-                .map(|(_, v)| v),
+            Edn::Map(entries) => {
+                entries.iter().find(|(k, _)| matches!(k, Edn::Keyword(name) if name == key)).map(|(_, v)| v)
+            }
             _ => None,
         }
     }

@@ -24,9 +24,7 @@ pub fn parse(text: &str) -> Result<(History, Vec<usize>), FormatError> {
 }
 
 fn parse_line(line: &str) -> Result<Event, String> {
-    let rest = line
-        .strip_prefix(PREFIX)
-        .ok_or_else(|| format!("expected a line starting with `{PREFIX}`"))?;
+    let rest = line.strip_prefix(PREFIX).ok_or_else(|| format!("expected a line starting with `{PREFIX}`"))?;
     // Three single-word fields, then the value (which may contain a space:
     // `[1 2]`); separators are runs of tabs or spaces.
     let mut rest = rest.trim();
@@ -43,9 +41,8 @@ fn parse_line(line: &str) -> Result<Event, String> {
         Ok(field)
     };
     let process_text = next("process")?;
-    let process: u64 = process_text
-        .parse()
-        .map_err(|_| format!("process must be a non-negative integer, got `{process_text}`"))?;
+    let process: u64 =
+        process_text.parse().map_err(|_| format!("process must be a non-negative integer, got `{process_text}`"))?;
     let kind = match next("type")? {
         ":invoke" => EventType::Invoke,
         ":ok" => EventType::Ok,
@@ -62,9 +59,7 @@ fn parse_line(line: &str) -> Result<Event, String> {
     let value_text = next("value")?;
     let parsed = edn::parse(value_text).map_err(|e| format!("bad value `{value_text}`: {e}"))?;
     let value = match (&parsed, f) {
-        (Edn::Keyword(k), _) if k == "timed-out" && matches!(kind, EventType::Fail | EventType::Info) => {
-            Value::Nil
-        }
+        (Edn::Keyword(k), _) if k == "timed-out" && matches!(kind, EventType::Fail | EventType::Info) => Value::Nil,
         (Edn::Nil, "read") => Value::Nil,
         (Edn::Int(n), "read" | "write") => Value::Int(*n),
         (Edn::Vector(items), "cas") => match items.as_slice() {

@@ -84,6 +84,8 @@ fn to_value(v: &Edn) -> Result<Value, String> {
         Edn::Str(s) => Value::Str(s.clone()),
         Edn::Keyword(k) => Value::Str(k.clone()),
         Edn::Vector(items) => Value::List(items.iter().map(to_value).collect::<Result<_, _>>()?),
-        other => return Err(format!("unsupported :value {other:?} (expected nil, integer, string, keyword or vector)")),
+        other => {
+            return Err(format!("unsupported :value {other:?} (expected nil, integer, string, keyword or vector)"))
+        }
     })
 }

@@ -7,8 +7,8 @@ pub fn parse(text: &str) -> Result<(History, Vec<usize>), FormatError> {
     let mut history = History::new();
     let mut lines = Vec::new();
     if text.trim_start().starts_with('[') {
-        let events: Vec<Event> = serde_json::from_str(text)
-            .map_err(|e| FormatError { line: e.line(), message: e.to_string() })?;
+        let events: Vec<Event> =
+            serde_json::from_str(text).map_err(|e| FormatError { line: e.line(), message: e.to_string() })?;
         // Line numbers inside an array are not tracked; events are numbered.
         lines = (1..=events.len()).collect();
         history.events = events;
@@ -19,8 +19,8 @@ pub fn parse(text: &str) -> Result<(History, Vec<usize>), FormatError> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let event: Event = serde_json::from_str(line)
-            .map_err(|e| FormatError { line: i + 1, message: e.to_string() })?;
+        let event: Event =
+            serde_json::from_str(line).map_err(|e| FormatError { line: i + 1, message: e.to_string() })?;
         history.events.push(event);
         lines.push(i + 1);
     }

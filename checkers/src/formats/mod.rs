@@ -91,9 +91,7 @@ impl FromStr for Format {
         [Format::Json, Format::PorcupineEtcd, Format::PorcupineKv, Format::Edn]
             .into_iter()
             .find(|f| f.name() == s)
-            .ok_or_else(|| {
-                format!("unknown format `{s}` (expected json, porcupine-etcd, porcupine-kv or edn)")
-            })
+            .ok_or_else(|| format!("unknown format `{s}` (expected json, porcupine-etcd, porcupine-kv or edn)"))
     }
 }
 

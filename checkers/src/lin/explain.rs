@@ -6,11 +6,7 @@ use super::model::Model;
 
 /// Partition-local indices of the operations that could not be placed
 /// after `prefix`, in call order (see `Failure::unplaceable`).
-pub fn unplaceable<M: Model>(
-    spans: &[(usize, Option<usize>)],
-    prefix: &[u32],
-    trans: &mut Transitions<M>,
-) -> Vec<u32> {
+pub fn unplaceable<M: Model>(spans: &[(usize, Option<usize>)], prefix: &[u32], trans: &mut Transitions<M>) -> Vec<u32> {
     let mut placed = vec![false; spans.len()];
     let mut state = trans.init();
     for &op in prefix {
@@ -20,10 +16,7 @@ pub fn unplaceable<M: Model>(
     }
     // The earliest return among operations still to place: everything
     // invoked before it was eligible to go next.
-    let first_return = (0..spans.len())
-        .filter(|&i| !placed[i])
-        .filter_map(|i| spans[i].1.map(|r| (r, i)))
-        .min();
+    let first_return = (0..spans.len()).filter(|&i| !placed[i]).filter_map(|i| spans[i].1.map(|r| (r, i))).min();
     let Some((deadline, blocking)) = first_return else {
         return Vec::new();
     };

@@ -30,13 +30,8 @@ pub struct Transitions<'m, M: Model> {
 
 impl<'m, M: Model> Transitions<'m, M> {
     pub fn new(model: &'m M, ops: Vec<M::Op>) -> Self {
-        let mut t = Transitions {
-            model,
-            ops,
-            states: Vec::new(),
-            ids: FxHashMap::default(),
-            cache: FxHashMap::default(),
-        };
+        let mut t =
+            Transitions { model, ops, states: Vec::new(), ids: FxHashMap::default(), cache: FxHashMap::default() };
         t.intern(model.init());
         t
     }
@@ -74,9 +69,7 @@ impl<'m, M: Model> Transitions<'m, M> {
         }
         let next = match self.model.step(&self.states[state as usize], &self.ops[op as usize]) {
             Some(s) => self.intern(s),
-            None if self.model.may_accept_later(&self.states[state as usize], &self.ops[op as usize]) => {
-                REJECTED
-            }
+            None if self.model.may_accept_later(&self.states[state as usize], &self.ops[op as usize]) => REJECTED,
             None => DEAD,
         };
         self.cache.insert(key, next);
@@ -86,7 +79,6 @@ impl<'m, M: Model> Transitions<'m, M> {
     /// A rough count of the bytes held (for the memory budget); the heap
     /// inside states is not seen, so count each state generously.
     pub fn approx_bytes(&self) -> usize {
-        self.cache.capacity() * 16
-            + self.states.capacity() * (2 * std::mem::size_of::<M::State>() + 48)
+        self.cache.capacity() * 16 + self.states.capacity() * (2 * std::mem::size_of::<M::State>() + 48)
     }
 }

@@ -32,22 +32,12 @@ const EMPTY: u32 = 0;
 
 impl Memo {
     pub fn new(words: usize, max_bytes: usize) -> Self {
-        Memo {
-            words,
-            keys: Vec::new(),
-            states: Vec::new(),
-            hashes: Vec::new(),
-            slots: vec![EMPTY; 1024],
-            max_bytes,
-        }
+        Memo { words, keys: Vec::new(), states: Vec::new(), hashes: Vec::new(), slots: vec![EMPTY; 1024], max_bytes }
     }
 
     /// Bytes held now (capacity, which is what the allocator really gave).
     pub fn bytes(&self) -> usize {
-        self.keys.capacity() * 8
-            + self.states.capacity() * 4
-            + self.hashes.capacity() * 8
-            + self.slots.len() * 4
+        self.keys.capacity() * 8 + self.states.capacity() * 4 + self.hashes.capacity() * 8 + self.slots.len() * 4
     }
 
     /// Records (set, state) unless already present. `set_hash` must be a

@@ -80,11 +80,7 @@ use search::{Budget, Outcome};
 /// Judges `history` against `model`. `Err` only when an operation does not
 /// fit the model (unknown `f`, wrong value type); the verdict is in the
 /// report.
-pub fn check<M: Model>(
-    history: &History,
-    model: &M,
-    options: &CheckOptions,
-) -> Result<LinReport, OpError> {
+pub fn check<M: Model>(history: &History, model: &M, options: &CheckOptions) -> Result<LinReport, OpError> {
     let ops = history.operations();
     let partitions = prepare::prepare(&ops, model, options.fail)?;
     let mut report = LinReport {
@@ -111,9 +107,8 @@ pub fn check<M: Model>(
             Outcome::Linearizable => {}
             Outcome::NotLinearizable { prefix } => {
                 let stuck = explain::unplaceable(&spans, &prefix, &mut trans);
-                let to_ops = |local: &[u32]| -> Vec<_> {
-                    local.iter().map(|&i| ops[history_ops[i as usize]].clone()).collect()
-                };
+                let to_ops =
+                    |local: &[u32]| -> Vec<_> { local.iter().map(|&i| ops[history_ops[i as usize]].clone()).collect() };
                 report.verdict = Verdict::NotLinearizable(Failure {
                     key: part.key,
                     partition_ops: spans.len(),

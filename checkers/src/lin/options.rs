@@ -31,12 +31,7 @@ pub struct CheckOptions {
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        CheckOptions {
-            fail: FailMeaning::Dropped,
-            deadline: None,
-            max_steps: None,
-            max_memory_bytes: 1 << 30,
-        }
+        CheckOptions { fail: FailMeaning::Dropped, deadline: None, max_steps: None, max_memory_bytes: 1 << 30 }
     }
 }
 

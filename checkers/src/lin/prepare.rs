@@ -28,11 +28,7 @@ pub struct Partition<O> {
 /// Compiles every operation and groups them by key (when the model allows).
 /// Partitions come smallest first, ties by key, so the first failing
 /// partition found is the smallest one, and the order is deterministic.
-pub fn prepare<M: Model>(
-    ops: &[Operation],
-    model: &M,
-    fail: FailMeaning,
-) -> Result<Vec<Partition<M::Op>>, OpError> {
+pub fn prepare<M: Model>(ops: &[Operation], model: &M, fail: FailMeaning) -> Result<Vec<Partition<M::Op>>, OpError> {
     let mut groups: BTreeMap<Option<&str>, Vec<PartOp<M::Op>>> = BTreeMap::new();
     for (i, op) in ops.iter().enumerate() {
         let (result, ret) = match (op.outcome, fail) {
@@ -42,21 +38,12 @@ pub fn prepare<M: Model>(
             (EventType::Info | EventType::Invoke, _) => (Observed::Unknown, None),
         };
         let view = OpView { f: &op.f, key: op.key.as_deref(), input: &op.input, result };
-        let compiled = model
-            .compile(&view)
-            .map_err(|message| OpError { event_index: op.invoke_index, message })?;
+        let compiled = model.compile(&view).map_err(|message| OpError { event_index: op.invoke_index, message })?;
         let key = if model.partition_by_key() { op.key.as_deref() } else { None };
-        groups.entry(key).or_default().push(PartOp {
-            history_op: i,
-            call: op.invoke_index,
-            ret,
-            op: compiled,
-        });
+        groups.entry(key).or_default().push(PartOp { history_op: i, call: op.invoke_index, ret, op: compiled });
     }
-    let mut parts: Vec<Partition<M::Op>> = groups
-        .into_iter()
-        .map(|(key, ops)| Partition { key: key.map(str::to_string), ops })
-        .collect();
+    let mut parts: Vec<Partition<M::Op>> =
+        groups.into_iter().map(|(key, ops)| Partition { key: key.map(str::to_string), ops }).collect();
     parts.sort_by_key(|p| p.ops.len()); // stable: ties keep key order
     Ok(parts)
 }

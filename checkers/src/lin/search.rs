@@ -34,7 +34,9 @@ const CHECK_EVERY: u64 = 1 << 10;
 pub enum Outcome {
     Linearizable,
     /// The longest linearizable prefix found (partition-local op indices).
-    NotLinearizable { prefix: Vec<u32> },
+    NotLinearizable {
+        prefix: Vec<u32>,
+    },
     Unknown(UnknownReason),
 }
 
@@ -80,11 +82,7 @@ struct Level {
 
 /// Searches one partition. `spans[i]` = (call position, return position)
 /// of partition-local op `i`; `trans` steps the model over those ops.
-pub fn search<M: Model>(
-    spans: &[(usize, Option<usize>)],
-    trans: &mut Transitions<M>,
-    budget: &mut Budget,
-) -> Outcome {
+pub fn search<M: Model>(spans: &[(usize, Option<usize>)], trans: &mut Transitions<M>, budget: &mut Budget) -> Outcome {
     let n = spans.len();
     let mut required_left = spans.iter().filter(|s| s.1.is_some()).count();
     if required_left == 0 {

@@ -244,11 +244,7 @@ fn arbitrations(ops: &[Op], co: &Rel, placed: u32, order: &mut Vec<usize>) -> bo
     let n = ops.len();
     if order.len() == n {
         return (0..n).filter(|&o| !ops[o].write).all(|o| {
-            let last = order
-                .iter()
-                .copied()
-                .filter(|&w| ops[w].write && ops[w].key == ops[o].key && co[w][o])
-                .last();
+            let last = order.iter().copied().filter(|&w| ops[w].write && ops[w].key == ops[o].key && co[w][o]).last();
             legal(ops, last, o)
         });
     }

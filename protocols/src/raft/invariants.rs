@@ -101,9 +101,8 @@ impl RaftMonitor {
             return Ok(()); // it holds everything committed
         }
         let (last_term, len) = (log.last_term(), log.len());
-        let voters: Vec<usize> = (0..logs.len())
-            .filter(|&v| logs[v].is_none_or(|l| (last_term, len) >= (l.last_term(), l.len())))
-            .collect();
+        let voters: Vec<usize> =
+            (0..logs.len()).filter(|&v| logs[v].is_none_or(|l| (last_term, len) >= (l.last_term(), l.len()))).collect();
         if voters.len() * 2 <= logs.len() {
             return Ok(());
         }

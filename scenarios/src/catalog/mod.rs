@@ -29,7 +29,17 @@ pub struct ProtocolEntry {
 
 /// Every protocol, in the order `faultline list` shows them.
 pub fn all() -> Vec<ProtocolEntry> {
-    vec![raft::entry(), paxos::entry(), paxos::multi_entry(), gossip::entry(), gossip::eventual_entry(), two_pc::entry(), three_pc::entry(), lamport_mutex::entry(), echo::entry()]
+    vec![
+        raft::entry(),
+        paxos::entry(),
+        paxos::multi_entry(),
+        gossip::entry(),
+        gossip::eventual_entry(),
+        two_pc::entry(),
+        three_pc::entry(),
+        lamport_mutex::entry(),
+        echo::entry(),
+    ]
 }
 
 /// What playing a scenario produced.

@@ -12,8 +12,20 @@ pub fn entry() -> ProtocolEntry {
         bugs: RaftBug::ALL.iter().map(|b| b.name()).collect(),
         scenarios,
         play: |scenario, world, choices| {
-            let bug = scenario.bug.as_deref().map(|b| b.parse::<RaftBug>()).transpose().map_err(|e| crate::scenario::ScenarioError { field: "bug".into(), message: e })?;
-            Ok(play(Raft::with_bug(bug), KvClients::new(scenario.workload.clone()), world, choices, |w| w.into_history(), |_| Vec::new()))
+            let bug = scenario
+                .bug
+                .as_deref()
+                .map(|b| b.parse::<RaftBug>())
+                .transpose()
+                .map_err(|e| crate::scenario::ScenarioError { field: "bug".into(), message: e })?;
+            Ok(play(
+                Raft::with_bug(bug),
+                KvClients::new(scenario.workload.clone()),
+                world,
+                choices,
+                |w| w.into_history(),
+                |_| Vec::new(),
+            ))
         },
     }
 }

@@ -196,10 +196,12 @@ pub fn for_scenario(scenario: &crate::Scenario) -> Result<(&'static str, Params)
         "echo" => "echo-actors",
         "paxos" => "paxos-actors",
         "raft" => "raft-actors",
-        other => return Err(format!(
+        other => {
+            return Err(format!(
             "scenario `{}`: protocol `{other}` has no actor model for exploration yet (explorable: echo, paxos, raft)",
             scenario.name
-        )),
+        ))
+        }
     };
     let mut params = Params { nodes: Some(scenario.nodes.min(7)), bug: scenario.bug.clone(), ..Params::default() };
     if name == "raft-actors" {

@@ -50,8 +50,9 @@ impl fmt::Display for ModelKind {
 impl FromStr for ModelKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        ModelKind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
-            format!("unknown model `{s}` (expected register, cas-register, kv, set or queue)")
-        })
+        ModelKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| format!("unknown model `{s}` (expected register, cas-register, kv, set or queue)"))
     }
 }

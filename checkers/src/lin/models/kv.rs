@@ -2,11 +2,11 @@
 //! model). The checker splits the history by key, so the state here is one
 //! key's value.
 
-use super::{no_failure, read_result};
 use super::kv_state::{KvState, Piece, ReadValue};
+use super::{no_failure, read_result};
 use crate::history::Value;
-use std::rc::Rc;
 use crate::lin::model::{Model, OpView};
+use std::rc::Rc;
 
 /// A key-value map; one key's value is nil (missing) or a string, and
 /// `put` / `append` take strings. A missing key reads as nil or `""` alike:
@@ -76,9 +76,7 @@ impl Model for Kv {
     }
     fn step(&self, state: &KvState, op: &KvOp) -> Option<KvState> {
         match op {
-            KvOp::Get(expected) => {
-                state.reads_as(expected.as_ref().map(|r| &*r.piece)).then(|| state.clone())
-            }
+            KvOp::Get(expected) => state.reads_as(expected.as_ref().map(|r| &*r.piece)).then(|| state.clone()),
             KvOp::GetUnknown => Some(state.clone()),
             KvOp::Put(v) => Some(KvState::put(v)),
             KvOp::Append(suffix) => Some(state.append(suffix)),

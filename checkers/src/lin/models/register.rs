@@ -12,7 +12,11 @@ pub enum RegOp {
     Write(Value),
     /// `cas(expected, new)`; `matched`: `Some(true)` it succeeded,
     /// `Some(false)` it saw a different value, `None` unknown.
-    Cas { expected: Value, new: Value, matched: Option<bool> },
+    Cas {
+        expected: Value,
+        new: Value,
+        matched: Option<bool>,
+    },
 }
 
 /// A read/write register holding any value, initially nil.
@@ -68,9 +72,8 @@ impl Model for Register {
         Value::Nil
     }
     fn compile(&self, op: &OpView) -> Result<RegOp, String> {
-        compile_read_write(op, "register")?.ok_or_else(|| {
-            format!("register: unknown operation `{}` (expected read or write)", op.f)
-        })
+        compile_read_write(op, "register")?
+            .ok_or_else(|| format!("register: unknown operation `{}` (expected read or write)", op.f))
     }
     fn step(&self, state: &Value, op: &RegOp) -> Option<Value> {
         step_register(state, op)
@@ -94,16 +97,11 @@ impl Model for CasRegister {
             return Ok(compiled);
         }
         if op.f != "cas" {
-            return Err(format!(
-                "cas-register: unknown operation `{}` (expected read, write or cas)",
-                op.f
-            ));
+            return Err(format!("cas-register: unknown operation `{}` (expected read, write or cas)", op.f));
         }
         let (expected, new) = match op.input {
             Value::List(items) if items.len() == 2 => (items[0].clone(), items[1].clone()),
-            other => {
-                return Err(format!("cas-register: cas needs a value [expected, new], got {other}"))
-            }
+            other => return Err(format!("cas-register: cas needs a value [expected, new], got {other}")),
         };
         let matched = match op.result {
             Observed::Returned(_) => Some(true),
