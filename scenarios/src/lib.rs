@@ -7,6 +7,7 @@ pub mod campaign;
 pub mod catalog;
 pub mod judge;
 pub mod kv_client;
+pub mod liveness;
 pub mod models;
 pub mod registry;
 pub mod repro;

@@ -156,6 +156,12 @@ fn judge(report: &mut RunReport) {
             }
         }
     }
+    if let (Some(bound), false) = (report.scenario.liveness_bound_ns, report.result.outcome.is_failure()) {
+        let end = report.result.stats.sim_time_ns;
+        if let Some(finding) = crate::liveness::check_progress(&report.history, &report.schedule, bound, end) {
+            report.findings.push(finding);
+        }
+    }
     report.unknown = unknown;
     report.verdict = if !report.findings.is_empty() {
         Verdict::Violation

@@ -39,6 +39,9 @@ pub struct Scenario {
     /// Check the protocol's invariants after every event (default true).
     /// Turn off to see what the history checkers catch on their own.
     pub invariants: bool,
+    /// Liveness: after the last scheduled fault, every client operation must
+    /// complete within this long (none: not checked). A miss is a `liveness` finding.
+    pub liveness_bound_ns: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -122,6 +125,7 @@ impl Default for Scenario {
             limits: Limits::default(),
             checkers: vec!["linearizability".into()],
             invariants: true,
+            liveness_bound_ns: None,
         }
     }
 }

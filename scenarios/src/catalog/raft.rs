@@ -4,7 +4,7 @@ use super::{play, ProtocolEntry};
 use crate::kv_client::KvClients;
 use crate::scenario::{Network, Scenario};
 use protocols::raft::{Raft, RaftBug};
-use sim_core::{Delay, LinkModel, Nemesis, Ratio, NANOS_PER_MILLI};
+use sim_core::{Delay, LinkModel, Nemesis, Ratio, NANOS_PER_MILLI, NANOS_PER_SEC};
 
 pub fn entry() -> ProtocolEntry {
     ProtocolEntry {
@@ -78,6 +78,8 @@ fn scenarios() -> Vec<Scenario> {
          throughout: one leader per term, and no committed entry ever lost.",
     );
     s.nemesis = Nemesis { isolate_leader: true, partition: true, ..Nemesis::default() };
+    // After the last heal, a new leader must serve every request within a second.
+    s.liveness_bound_ns = Some(NANOS_PER_SEC);
     v.push(busy_until_end(s));
 
     let mut s = raft(
@@ -90,6 +92,7 @@ fn scenarios() -> Vec<Scenario> {
          persisted.",
     );
     s.nemesis = Nemesis { crash: true, crash_leader: true, recover: true, ..Nemesis::default() };
+    s.liveness_bound_ns = Some(NANOS_PER_SEC);
     v.push(busy_until_end(s));
 
     let mut s = raft(
