@@ -11,14 +11,14 @@ pub const NANOS_PER_SEC: u64 = 1_000_000_000;
 /// (a bare number means nanoseconds) into nanoseconds.
 pub fn parse_duration_ns(text: &str) -> Result<u64, String> {
     let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (digits, unit) = t.split_at(split);
-    if digits.is_empty() {
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty() && fraction.is_empty() || fraction.contains('.') || fraction.len() > 9 {
         return Err(format!(
-            "`{text}` is not a duration (expected a number with a unit: 100ns, 5us, 250ms, 10s, 2m, 1h)"
+            "`{text}` is not a duration (expected a number with a unit: 100ns, 5us, 250ms, 2.5s, 2m, 1h)"
         ));
     }
-    let n: u64 = digits.parse().map_err(|_| format!("`{text}`: number too large"))?;
     let mult = match unit.trim() {
         "" | "ns" => 1,
         "us" | "µs" => NANOS_PER_MICRO,
@@ -28,7 +28,16 @@ pub fn parse_duration_ns(text: &str) -> Result<u64, String> {
         "h" => 3600 * NANOS_PER_SEC,
         other => return Err(format!("`{text}`: unknown unit `{other}` (use ns, us, ms, s, m or h)")),
     };
-    n.checked_mul(mult).ok_or_else(|| format!("`{text}` is too long a duration"))
+    let too_long = || format!("`{text}` is too long a duration");
+    let whole: u64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| too_long())? };
+    // Integer arithmetic only: `2.5s` is 2 s plus 5/10 of a second, exactly.
+    let mut part = 0u64;
+    if !fraction.is_empty() {
+        let digits: u64 = fraction.parse().map_err(|_| too_long())?;
+        let scale = 10u64.pow(fraction.len() as u32);
+        part = (digits as u128 * mult as u128 / scale as u128) as u64;
+    }
+    whole.checked_mul(mult).and_then(|w| w.checked_add(part)).ok_or_else(too_long)
 }
 
 /// Formats nanoseconds for people: `1.250s`, `12.5ms`, `800ns`.
@@ -53,6 +62,10 @@ mod tests {
         assert_eq!(parse_duration_ns("250ms"), Ok(250 * NANOS_PER_MILLI));
         assert_eq!(parse_duration_ns("10s"), Ok(10 * NANOS_PER_SEC));
         assert_eq!(parse_duration_ns("7"), Ok(7));
+        assert_eq!(parse_duration_ns("2.5s"), Ok(2_500_000_000));
+        assert_eq!(parse_duration_ns("0.25ms"), Ok(250_000));
+        assert!(parse_duration_ns("1.2.3s").is_err());
+        assert!(parse_duration_ns(".s").is_err());
         assert!(parse_duration_ns("ten").is_err());
         assert!(parse_duration_ns("-5s").is_err());
         assert!(parse_duration_ns("5 parsecs").is_err());
