@@ -5,12 +5,12 @@
 //! End of run: as for 2PC, a participant still uncertain (or pre-committed)
 //! more than a second after it voted is a `blocked` liveness finding.
 
-use super::two_pc::{bank_of, blocked};
+use super::two_pc::{self, bank_of, bank_scenario, blocked};
 use super::{play, ProtocolEntry};
 use crate::bank_workload::BankClients;
-use crate::scenario::{Scenario, WorkloadSpec};
+use crate::scenario::Scenario;
 use protocols::three_pc::ThreePc;
-use sim_core::{Limits, Nemesis, NANOS_PER_MILLI, NANOS_PER_SEC};
+use sim_core::{Nemesis, NANOS_PER_MILLI, NANOS_PER_SEC};
 
 pub fn entry() -> ProtocolEntry {
     ProtocolEntry {
@@ -32,33 +32,12 @@ pub fn entry() -> ProtocolEntry {
 }
 
 fn three_pc(name: &str, description: &str, long: &str) -> Scenario {
-    Scenario {
-        name: name.into(),
-        description: description.into(),
-        long: long.into(),
-        protocol: "3pc".into(),
-        nodes: 4,
-        workload: WorkloadSpec {
-            clients: 4,
-            ops_per_client: 40,
-            keys: 6,
-            think_min_ns: 0,
-            think_max_ns: 20 * NANOS_PER_MILLI,
-            op_timeout_ns: 500 * NANOS_PER_MILLI,
-            end_ns: 6 * NANOS_PER_SEC,
-            ..WorkloadSpec::default()
-        },
-        checkers: vec![],
-        limits: Limits { time_ns: 10 * NANOS_PER_SEC, ..Limits::default() },
-        ..Scenario::default()
-    }
+    bank_scenario("3pc", name, description, long)
 }
 
-/// Clients busy until `workload.end_ns`, so faults hit live transactions.
-fn busy(mut s: Scenario) -> Scenario {
-    s.workload.ops_per_client = 100_000;
-    s.workload.clients = 6;
-    s.workload.think_max_ns = 5 * NANOS_PER_MILLI;
+/// As for 2PC, with clients stopping a second earlier.
+fn busy(s: Scenario) -> Scenario {
+    let mut s = two_pc::busy(s);
     s.workload.end_ns = 5 * NANOS_PER_SEC;
     s
 }

@@ -104,11 +104,17 @@ pub(crate) fn blocked(monitor: &BankMonitor, up: &dyn Fn(usize) -> bool, now: Ti
 }
 
 fn two_pc(name: &str, description: &str, long: &str) -> Scenario {
+    bank_scenario("2pc", name, description, long)
+}
+
+/// A bank-transfer scenario of an atomic-commit protocol (2PC or 3PC):
+/// a coordinator and 3 participants, 4 clients.
+pub(super) fn bank_scenario(protocol: &str, name: &str, description: &str, long: &str) -> Scenario {
     Scenario {
         name: name.into(),
         description: description.into(),
         long: long.into(),
-        protocol: "2pc".into(),
+        protocol: protocol.into(),
         nodes: 4,
         workload: WorkloadSpec {
             clients: 4,
@@ -127,7 +133,7 @@ fn two_pc(name: &str, description: &str, long: &str) -> Scenario {
 }
 
 /// Keep clients busy until `workload.end_ns`, so faults hit live transactions.
-fn busy(mut s: Scenario) -> Scenario {
+pub(super) fn busy(mut s: Scenario) -> Scenario {
     s.workload.ops_per_client = 100_000;
     s.workload.clients = 6;
     s.workload.think_max_ns = 5 * NANOS_PER_MILLI;
