@@ -5,6 +5,7 @@
 //! the trace and its hash, and the simulator driver. Knows nothing of any
 //! particular protocol, of histories or of checkers.
 
+pub mod auth;
 pub mod choices;
 pub mod hash;
 pub mod ids;
@@ -12,6 +13,7 @@ pub mod protocol;
 pub mod ratio;
 pub mod time;
 
+pub use auth::{Signature, Signed};
 pub use choices::{ChoiceSource, Choices, Stream};
 pub use hash::{hash_hex, stable_hash, StableHasher};
 pub use ids::{Actor, ClientId, NodeId};

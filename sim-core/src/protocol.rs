@@ -6,6 +6,7 @@
 //! the same code run under the simulator (one path, drawn from a seed) and
 //! the explorer (every path, with state hashing).
 
+use crate::auth::Signed;
 use crate::choices::{Choices, Stream};
 use crate::ids::{ClientId, NodeId};
 use crate::time::Time;
@@ -194,6 +195,11 @@ impl<'a, P: Protocol> Ctx<'a, P> {
         if self.notes {
             self.effects.push(Effect::Note { text: text() });
         }
+    }
+
+    /// Signs `body` as this node (and only as this node: see [`crate::auth`]).
+    pub fn sign<T: Hash>(&self, body: T) -> Signed<T> {
+        Signed::sign_as(self.node, body)
     }
 
     /// A random value in `0..bound` from this node's stream.
