@@ -13,8 +13,12 @@ use sim_core::{hash_hex, stable_hash, ChoiceSource, FaultSchedule, TraceLevel};
 use std::fmt;
 use std::path::Path;
 
-/// Bumped whenever the meaning of a repro file changes.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bumped whenever the meaning of a repro file changes. Format 2 added
+/// per-lane tapes (`"choices": {"tapes": ...}`); format 1 files (a seed or
+/// one flat tape) mean the same as before and are still read.
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format this faultline still replays.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 pub const FAULTLINE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,9 +111,9 @@ impl Repro {
 
     /// Replays the run and compares trace hashes.
     pub fn replay(&self, trace: TraceLevel) -> Result<Replay, ReproError> {
-        if self.format_version != FORMAT_VERSION {
+        if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&self.format_version) {
             return Err(ReproError::CannotReplay(format!(
-                "the file has repro format {}, this faultline reads format {FORMAT_VERSION}",
+                "the file has repro format {}, this faultline reads formats {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}",
                 self.format_version
             )));
         }

@@ -6,7 +6,9 @@ use crate::judge::HistoryVerdict;
 use crate::scenario::{Scenario, ScenarioError};
 use checkers::History;
 use serde::{Deserialize, Serialize};
-use sim_core::{ChoiceSource, Choices, FaultSchedule, Outcome, RunResult, TraceEvent, TraceLevel, WorldConfig};
+use sim_core::{
+    ChoiceSource, Choices, FaultSchedule, Outcome, Recorded, RunResult, TraceEvent, TraceLevel, WorldConfig,
+};
 
 /// How to run (not part of the scenario: the same run either way).
 #[derive(Clone, Debug)]
@@ -73,7 +75,8 @@ pub struct RunReport {
     pub verdict: Verdict,
     /// Kept when the trace level is `Full`.
     pub trace: Vec<TraceEvent>,
-    pub tape: Option<Vec<u64>>,
+    /// The draws, when recorded (`RunOptions::record_tape`).
+    pub tape: Option<Recorded>,
 }
 
 impl RunReport {

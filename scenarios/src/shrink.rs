@@ -2,29 +2,45 @@
 //!
 //! A run is a pure function of (scenario, choices), and a tape of choices
 //! that runs out yields 0 while too-large values are reduced modulo their
-//! bound, so *any* edited tape is a valid run. The shrinker:
+//! bound, so *any* edited tape is a valid run. A recording run keeps its
+//! draws both as one flat tape (every stream interleaved in draw order) and
+//! per lane (one tape per stream and per network link, `sim_core::tape`).
+//! The two suit different edits: an edit to the flat tape re-deals every
+//! later draw of every stream, a jump to a quite different run; an edit to
+//! one lane moves only that lane's later draws (one link's delays, one
+//! node's timers) and keeps the rest of the run. The shrinker:
 //!
-//! 1. records the failing run's tape;
+//! 1. records the failing run's tapes;
 //! 2. turns the nemesis's drawn schedule into explicit `scenario.faults` with
-//!    the nemesis off, and drops the nemesis's draws from the front of the
-//!    tape (the same run, now with faults as editable data);
-//! 3. repeats passes until none helps or the run budget is spent: drop faults
-//!    (halves, quarters, ..., one at a time), move the whole schedule
-//!    earlier, lower the client count and operations per client, delete
-//!    spans of the tape, zero spans, lower single values;
+//!    the nemesis off, and drops the nemesis's lane (the same run, now with
+//!    faults as editable data);
+//! 3. phase one (half the run budget), on the flat tape: repeats passes until
+//!    none helps: lower the client count and operations per client, drop
+//!    faults (halves, quarters, ..., one at a time), move the whole schedule
+//!    earlier, delete and zero spans of the tape, try fresh seeds, and once
+//!    those are stuck lower single values. The jumps find much shorter runs
+//!    early on;
+//! 4. phase two, on the lanes: the same scenario passes, then per lane delete
+//!    spans, and once stuck raise single values to their largest (kept only
+//!    when the run gets shorter: a message or timer pushed past the
+//!    violation), zero spans, lower single values (to 0, else by binary
+//!    search). Local edits that trim what the jumps left;
 //!
 //! keeping an edit only when the same violation (same finding kind and name)
 //! still occurs and the run got strictly smaller by the order
-//! `(events, faults, clients, ops per client, tape length, tape sum)`. That
-//! order is well-founded, so shrinking terminates even without the budget,
-//! and it is deterministic: the same repro always shrinks to the same file.
-//! The result is a tape repro that replays bit for bit.
+//! `(events, faults, clients, ops per client, draws, tape sum)`. A run stops
+//! at the event that breaks an invariant, so for invariant violations (every
+//! Raft and Paxos bug) `events` counts the run up to the violation and
+//! nothing after it. The order is well-founded, so shrinking terminates even
+//! without the budget, and it is deterministic: the same repro always
+//! shrinks to the same file. The result is a per-lane tape repro that
+//! replays bit for bit.
 
 use crate::repro::{Repro, ReproError};
 use crate::runner::{run, Finding, RunOptions, RunReport, Verdict};
 use crate::scenario::Scenario;
 use serde::Serialize;
-use sim_core::{ChoiceSource, Choices, FaultSchedule, TraceLevel};
+use sim_core::{ChoiceSource, FaultSchedule, Lane, Stream, Tapes, TraceLevel};
 
 /// Limits on shrinking.
 #[derive(Clone, Debug)]
@@ -35,7 +51,7 @@ pub struct ShrinkOptions {
 
 impl Default for ShrinkOptions {
     fn default() -> Self {
-        ShrinkOptions { max_runs: 1500 }
+        ShrinkOptions { max_runs: 3000 }
     }
 }
 
@@ -55,14 +71,14 @@ pub struct Size {
 }
 
 impl Size {
-    fn of(scenario: &Scenario, report: &RunReport, tape: &[u64]) -> Size {
+    fn of(scenario: &Scenario, report: &RunReport, tapes: &Tapes) -> Size {
         Size {
             events: report.result.stats.events,
             faults: report.schedule.len() as u64,
             clients: scenario.workload.clients as u64,
             ops_per_client: scenario.workload.ops_per_client,
-            draws: tape.len() as u64,
-            tape_sum: tape.iter().map(|&v| v as u128).sum(),
+            draws: tapes.len() as u64,
+            tape_sum: tapes.sum(),
             operations: operations(report),
         }
     }
@@ -141,27 +157,25 @@ struct Shrinker {
     runs: u64,
     edits: u64,
     scenario: Scenario,
-    tape: Vec<u64>,
+    tapes: Tapes,
     report: RunReport,
     size: Size,
+    /// Phase one: scenario edits run on the flat tape (see [`shrink_run`]).
+    flat: bool,
 }
 
-/// One run of a candidate: `Some((report, normalised tape))` when it still
+/// One run of a candidate: `Some((report, normalised tapes))` when it still
 /// shows the target violation.
-fn try_run(scenario: &Scenario, tape: Vec<u64>, kind: &str, name: &str) -> Option<(RunReport, Vec<u64>)> {
-    try_source(scenario, &ChoiceSource::Tape(tape), kind, name)
-}
-
-fn try_source(scenario: &Scenario, source: &ChoiceSource, kind: &str, name: &str) -> Option<(RunReport, Vec<u64>)> {
+fn try_source(scenario: &Scenario, source: &ChoiceSource, kind: &str, name: &str) -> Option<(RunReport, Tapes)> {
     scenario.validate().ok()?;
     let report = run(scenario, source, &RunOptions { trace: TraceLevel::HashOnly, record_tape: true }).ok()?;
     if report.verdict != Verdict::Violation || !report.findings.iter().any(|f| f.kind == kind && f.name == name) {
         return None;
     }
-    // The recorded tape is what the run actually drew (values reduced, the
-    // unread tail gone, overrun zeros explicit): the same run, normalised.
-    let tape = report.tape.clone().unwrap_or_default();
-    Some((report, tape))
+    // The recorded tapes are what the run actually drew (values reduced, the
+    // unread tails gone, overrun zeros explicit): the same run, normalised.
+    let tapes = report.tape.clone().map(|r| r.lanes).unwrap_or_default();
+    Some((report, tapes))
 }
 
 impl Shrinker {
@@ -170,18 +184,32 @@ impl Shrinker {
     }
 
     /// Tries a candidate; keeps it when the violation persists and the run is smaller.
-    fn attempt(&mut self, scenario: Scenario, tape: Vec<u64>) -> bool {
-        self.attempt_source(scenario, ChoiceSource::Tape(tape))
+    fn attempt(&mut self, scenario: Scenario, tapes: Tapes) -> bool {
+        self.attempt_source(scenario, ChoiceSource::Tapes(tapes))
     }
 
-    /// Tries a changed scenario with the current tape and, failing that, with
-    /// the choices of a few fixed seeds. A scenario edit early in the run
-    /// makes the rest of a flat tape mean different things, so the run
+    /// The current run's draws: its flat tape in phase one, its lanes after.
+    fn current_choices(&self) -> ChoiceSource {
+        match (&self.report.tape, self.flat) {
+            (Some(recorded), true) => ChoiceSource::Tape(recorded.flat.clone()),
+            _ => ChoiceSource::Tapes(self.tapes.clone()),
+        }
+    }
+
+    /// Tries a changed scenario with the current run's draws.
+    fn attempt_scenario(&mut self, scenario: Scenario) -> bool {
+        let choices = self.current_choices();
+        self.attempt_source(scenario, choices)
+    }
+
+    /// Tries a changed scenario with the current tapes and, failing that,
+    /// with the choices of a few fixed seeds. A scenario edit early in the
+    /// run makes the rest of the tapes mean different things, so the run
     /// diverges anyway; fresh choices give the edit more chances to show the
     /// violation again. Deterministic: the seeds are always 1..=RESAMPLES.
     fn attempt_resampled(&mut self, scenario: Scenario) -> bool {
         const RESAMPLES: u64 = 8;
-        if self.attempt(scenario.clone(), self.tape.clone()) {
+        if self.attempt_scenario(scenario.clone()) {
             return true;
         }
         (1..=RESAMPLES).any(|seed| self.attempt_source(scenario.clone(), ChoiceSource::Seed(seed)))
@@ -192,11 +220,11 @@ impl Shrinker {
             return false;
         }
         self.runs += 1;
-        let Some((report, tape)) = try_source(&scenario, &source, &self.kind, &self.name) else { return false };
-        let size = Size::of(&scenario, &report, &tape);
+        let Some((report, tapes)) = try_source(&scenario, &source, &self.kind, &self.name) else { return false };
+        let size = Size::of(&scenario, &report, &tapes);
         if size.key() < self.size.key() {
             self.scenario = scenario;
-            self.tape = tape;
+            self.tapes = tapes;
             self.report = report;
             self.size = size;
             self.edits += 1;
@@ -221,7 +249,7 @@ impl Shrinker {
             return false;
         }
         let candidate = self.with_faults(reached);
-        self.attempt(candidate, self.tape.clone())
+        self.attempt_scenario(candidate)
     }
 
     /// Drops chunks of the explicit fault schedule, largest chunks first.
@@ -239,7 +267,7 @@ impl Shrinker {
                 }
                 faults.drain(start..i.min(faults.len()));
                 let candidate = self.with_faults(faults);
-                if self.attempt(candidate, self.tape.clone()) {
+                if self.attempt_scenario(candidate) {
                     improved = true;
                 }
                 i = start;
@@ -311,7 +339,7 @@ impl Shrinker {
             }
             let mut s = self.scenario.clone();
             s.workload.ops_per_client = ops;
-            if !self.attempt(s, self.tape.clone()) {
+            if !self.attempt_scenario(s) {
                 break;
             }
             improved = true;
@@ -319,60 +347,178 @@ impl Shrinker {
         improved
     }
 
-    /// Hypothesis's tape passes: delete spans and zero spans (largest first,
-    /// from the end), then lower single values.
-    fn edit_tape(&mut self, single_values: bool) -> bool {
+    fn lane_len(&self, lane: Lane) -> usize {
+        self.tapes.0.get(&lane).map_or(0, Vec::len)
+    }
+
+    /// Hypothesis's tape passes on every lane: delete spans and zero spans
+    /// (largest first, from the end), then, when `single_values`, lower
+    /// single values.
+    fn edit_tapes(&mut self, single_values: bool) -> bool {
         let mut improved = false;
-        for zero in [false, true] {
-            let mut chunk = (self.tape.len() / 2).max(1);
-            loop {
-                let mut i = self.tape.len();
-                while i > 0 && self.budget_left() {
-                    let start = i.saturating_sub(chunk);
-                    let end = i.min(self.tape.len());
-                    if start >= end {
-                        i = start;
-                        continue;
-                    }
-                    let mut tape = self.tape.clone();
-                    if zero {
-                        if tape[start..end].iter().all(|&v| v == 0) {
-                            i = start;
-                            continue;
-                        }
-                        tape[start..end].iter_mut().for_each(|v| *v = 0);
-                    } else {
-                        tape.drain(start..end);
-                    }
-                    if self.attempt(self.scenario.clone(), tape) {
-                        improved = true;
-                    }
-                    i = start;
-                }
-                if chunk == 1 || !self.budget_left() || (chunk <= 4 && !single_values) {
-                    break;
-                }
-                chunk /= 2;
+        let lanes: Vec<Lane> = self.tapes.0.keys().copied().collect();
+        if !single_values {
+            for &lane in &lanes {
+                improved |= self.edit_spans(lane, false, 4);
+            }
+            return improved;
+        }
+        for &lane in &lanes {
+            improved |= self.raise_values(lane);
+        }
+        for &lane in &lanes {
+            for zero in [false, true] {
+                improved |= self.edit_spans(lane, zero, 1);
             }
         }
-        if single_values {
-            let mut i = self.tape.len();
+        for &lane in &lanes {
+            improved |= self.lower_values(lane);
+        }
+        improved
+    }
+
+    /// Sets each value of one lane to the largest its draw allows. Kept only
+    /// when the run gets shorter (the order puts events before the tape's
+    /// sum): a message that now arrives after the violation, a timer that
+    /// now fires after it, no longer counts.
+    fn raise_values(&mut self, lane: Lane) -> bool {
+        let mut improved = false;
+        let mut i = 0;
+        while i < self.lane_len(lane) && self.budget_left() {
+            let bound = self.report.tape.as_ref().and_then(|r| r.bounds.0.get(&lane)).and_then(|b| b.get(i)).copied();
+            let mut tapes = self.tapes.clone();
+            if let (Some(bound), Some(slot)) = (bound, tapes.0.get_mut(&lane).and_then(|t| t.get_mut(i))) {
+                if *slot + 1 < bound {
+                    *slot = bound - 1;
+                    improved |= self.attempt(self.scenario.clone(), tapes);
+                }
+            }
+            i += 1;
+        }
+        improved
+    }
+
+    /// Deletes spans of the run's flat tape (all lanes interleaved in draw
+    /// order), largest first, from the end, down to `smallest` draws. Unlike
+    /// a lane edit this re-deals every later draw of every stream: a jump to
+    /// a quite different run, which finds much shorter runs early on that
+    /// small lane edits would not reach.
+    fn edit_flat_spans(&mut self, zero: bool, smallest: usize) -> bool {
+        let flat = |s: &Self| s.report.tape.as_ref().map(|r| r.flat.clone()).unwrap_or_default();
+        let mut improved = false;
+        let mut chunk = (flat(self).len() / 2).max(1);
+        loop {
+            let mut i = flat(self).len();
             while i > 0 && self.budget_left() {
-                i -= 1;
-                if i >= self.tape.len() || self.tape[i] == 0 {
+                let mut tape = flat(self);
+                let start = i.saturating_sub(chunk);
+                let end = i.min(tape.len());
+                i = start;
+                if start >= end {
                     continue;
                 }
-                let v = self.tape[i];
-                for lower in [0, v / 2] {
-                    if lower == v || !self.budget_left() {
+                if zero {
+                    if tape[start..end].iter().all(|&v| v == 0) {
                         continue;
                     }
-                    let mut tape = self.tape.clone();
-                    tape[i] = lower;
-                    if self.attempt(self.scenario.clone(), tape) {
-                        improved = true;
+                    tape[start..end].iter_mut().for_each(|v| *v = 0);
+                } else {
+                    tape.drain(start..end);
+                }
+                improved |= self.attempt_source(self.scenario.clone(), ChoiceSource::Tape(tape));
+            }
+            if chunk <= smallest || !self.budget_left() {
+                return improved;
+            }
+            chunk /= 2;
+        }
+    }
+
+    /// Lowers single values of the flat tape (from the end) to 0 or to half.
+    fn lower_flat_values(&mut self) -> bool {
+        let flat = |s: &Self| s.report.tape.as_ref().map(|r| r.flat.clone()).unwrap_or_default();
+        let mut improved = false;
+        let mut i = flat(self).len();
+        while i > 0 && self.budget_left() {
+            i -= 1;
+            let mut tape = flat(self);
+            let Some(&v) = tape.get(i) else { continue };
+            for lower in [0, v / 2] {
+                if lower == v || !self.budget_left() {
+                    continue;
+                }
+                tape[i] = lower;
+                if self.attempt_source(self.scenario.clone(), ChoiceSource::Tape(tape.clone())) {
+                    improved = true;
+                    break;
+                }
+            }
+        }
+        improved
+    }
+
+    /// Deletes (or zeroes) spans of one lane, from `len / 2` draws down to `smallest`.
+    fn edit_spans(&mut self, lane: Lane, zero: bool, smallest: usize) -> bool {
+        let mut improved = false;
+        let mut chunk = (self.lane_len(lane) / 2).max(1);
+        loop {
+            let mut i = self.lane_len(lane);
+            while i > 0 && self.budget_left() {
+                let start = i.saturating_sub(chunk);
+                let end = i.min(self.lane_len(lane));
+                i = start;
+                if start >= end {
+                    continue;
+                }
+                let mut tapes = self.tapes.clone();
+                let Some(tape) = tapes.0.get_mut(&lane) else { break };
+                if zero {
+                    if tape[start..end].iter().all(|&v| v == 0) {
+                        continue;
+                    }
+                    tape[start..end].iter_mut().for_each(|v| *v = 0);
+                } else {
+                    tape.drain(start..end);
+                }
+                improved |= self.attempt(self.scenario.clone(), tapes);
+            }
+            if chunk <= smallest || !self.budget_left() {
+                return improved;
+            }
+            chunk /= 2;
+        }
+    }
+
+    /// Lowers each value of one lane (from the end): to 0 if that keeps the
+    /// violation, else to the lowest of a few binary-search steps that does.
+    fn lower_values(&mut self, lane: Lane) -> bool {
+        const STEPS: u32 = 4;
+        let mut improved = false;
+        let mut i = self.lane_len(lane);
+        while i > 0 && self.budget_left() {
+            i -= 1;
+            let Some(&v) = self.tapes.0.get(&lane).and_then(|t| t.get(i)) else { continue };
+            if v == 0 {
+                continue;
+            }
+            // `lo` fails (or is untried at 0), `hi` holds.
+            let (mut lo, mut hi) = (0, v);
+            for step in 0..=STEPS {
+                let candidate = if step == 0 { 0 } else { lo + (hi - lo) / 2 };
+                if (step > 0 && candidate == lo) || !self.budget_left() {
+                    break;
+                }
+                let mut tapes = self.tapes.clone();
+                let Some(slot) = tapes.0.get_mut(&lane).and_then(|t| t.get_mut(i)) else { break };
+                *slot = candidate;
+                if self.attempt(self.scenario.clone(), tapes) {
+                    improved = true;
+                    if step == 0 {
                         break;
                     }
+                    hi = candidate;
+                } else {
+                    lo = candidate;
                 }
             }
         }
@@ -393,60 +539,74 @@ fn shrink_run(
     if !original.findings.iter().any(|f| f.kind == kind && f.name == name) {
         return Err(ShrinkError::NoViolation);
     }
-    let tape = original.tape.clone().unwrap_or_default();
-    let before = Size::of(scenario, &original, &tape);
+    let tapes = original.tape.clone().map(|r| r.lanes).unwrap_or_default();
+    let before = Size::of(scenario, &original, &tapes);
     let mut runs = 1;
 
-    // 2. The drawn schedule becomes explicit data; the nemesis's draws leave the tape.
-    let mut start = (scenario.clone(), tape.clone(), original.clone());
+    // 2. The drawn schedule becomes explicit data; the nemesis's lane goes
+    //    (only the nemesis draws from the faults stream).
+    let mut start = (scenario.clone(), tapes.clone(), original.clone());
     if !scenario.nemesis.is_quiet() {
-        let mut counter = Choices::from_tape(tape.clone());
-        scenario.nemesis.generate(scenario.nodes, &mut counter);
-        let nemesis_draws = (counter.draws() as usize).min(tape.len());
         let mut explicit = scenario.clone();
         explicit.faults = original.schedule.clone();
-        // A quiet nemesis draws nothing.
         explicit.nemesis = sim_core::Nemesis::default();
+        let mut rest = tapes.clone();
+        rest.0.remove(&Lane::of(Stream::Faults));
         runs += 1;
-        if let Some((report, t)) = try_run(&explicit, tape[nemesis_draws..].to_vec(), &kind, &name) {
+        if let Some((report, t)) = try_source(&explicit, &ChoiceSource::Tapes(rest), &kind, &name) {
             start = (explicit, t, report);
         }
     }
-    let (scenario, tape, report) = start;
-    let size = Size::of(&scenario, &report, &tape);
-    let mut s = Shrinker { kind, name, max_runs: options.max_runs, runs, edits: 0, scenario, tape, report, size };
+    let (scenario, tapes, report) = start;
+    let size = Size::of(&scenario, &report, &tapes);
+    let mut s =
+        Shrinker { kind, name, max_runs: options.max_runs, runs, edits: 0, scenario, tapes, report, size, flat: true };
 
-    // 3. Passes until none helps. Coarse tape passes come before the costly
-    //    one-value-at-a-time pass, which runs only once the rest are stuck.
+    // 3. Passes until none helps, in two phases. Phase one edits the flat
+    //    tape: its edits re-deal every later draw, big jumps to quite
+    //    different runs that find much shorter ones early (half the budget).
+    //    Phase two edits lanes: small, local edits that keep most of the run
+    //    and trim what the jumps left. In each, coarse passes come before the
+    //    costly one-value-at-a-time passes, which run once the rest are stuck.
     s.drop_unreached_faults();
-    loop {
-        let mut improved = false;
-        // The workload first, while every fault is still there to help the
-        // violation happen again in a run that diverges from the original.
-        improved |= s.lower_workload();
-        improved |= s.drop_faults();
-        improved |= s.shift_faults_earlier();
-        improved |= s.edit_tape(false);
-        // Fresh choices for the same (shrunk) scenario and faults.
-        improved |=
-            (1..=16).fold(false, |any, seed| s.attempt_source(s.scenario.clone(), ChoiceSource::Seed(seed)) | any);
-        if !improved {
-            improved = s.edit_tape(true);
-        }
-        if !improved || !s.budget_left() {
-            break;
+    let full_budget = s.max_runs;
+    for flat in [true, false] {
+        s.flat = flat;
+        s.max_runs = if flat { full_budget / 2 } else { full_budget };
+        loop {
+            let mut improved = false;
+            // The workload first, while every fault is still there to help the
+            // violation happen again in a run that diverges from the original.
+            improved |= s.lower_workload();
+            improved |= s.drop_faults();
+            improved |= s.shift_faults_earlier();
+            if flat {
+                improved |= s.edit_flat_spans(false, 4);
+                improved |= s.edit_flat_spans(true, 4);
+            } else {
+                improved |= s.edit_tapes(false);
+            }
+            // Fresh choices for the same (shrunk) scenario and faults.
+            improved |=
+                (1..=16).fold(false, |any, seed| s.attempt_source(s.scenario.clone(), ChoiceSource::Seed(seed)) | any);
+            if !improved {
+                improved = if flat { s.lower_flat_values() } else { s.edit_tapes(true) };
+            }
+            if !improved || !s.budget_left() {
+                break;
+            }
         }
     }
     let budget_exhausted = !s.budget_left();
 
     // The result: a tape repro of the smallest run, checked to replay.
-    let final_report = run(&s.scenario, &ChoiceSource::Tape(s.tape.clone()), &RunOptions::default())
+    let final_report = run(&s.scenario, &ChoiceSource::Tapes(s.tapes.clone()), &RunOptions::default())
         .map_err(|e| ShrinkError::Repro(ReproError::Invalid(format!("scenario: {e}"))))?;
     s.runs += 1;
     let repro = Repro::from_report(&final_report);
     let replays = repro.replay(TraceLevel::HashOnly).map(|r| r.identical).unwrap_or(false);
     s.runs += 1;
-    let after = Size::of(&s.scenario, &final_report, &s.tape);
+    let after = Size::of(&s.scenario, &final_report, &s.tapes);
     Ok(Shrunk {
         repro,
         before,
@@ -474,7 +634,7 @@ mod tests {
         assert!(shrunk.replays, "seed {seed}");
         assert!(shrunk.after.events < shrunk.before.events, "{:?} -> {:?}", shrunk.before, shrunk.after);
         assert!(shrunk.repro.findings.iter().any(|f| f.kind == shrunk.kind && f.name == shrunk.name));
-        assert!(matches!(shrunk.repro.choices, ChoiceSource::Tape(_)));
+        assert!(matches!(shrunk.repro.choices, ChoiceSource::Tapes(_)));
         assert!(shrunk.repro.scenario.nemesis.is_quiet());
         assert_eq!(shrunk.repro.scenario.name, scenario.name);
         // Deterministic: the same input shrinks to the same repro.

@@ -49,12 +49,18 @@ fn a_recorded_tape_replays_the_same_run() {
     let s = registry::find("raft-crash-recovery").unwrap();
     let recorded = run(&s, &ChoiceSource::Seed(4), &RunOptions { record_tape: true, ..RunOptions::default() }).unwrap();
     let tape = recorded.tape.clone().unwrap();
-    let replayed = run(&s, &ChoiceSource::Tape(tape), &RunOptions::default()).unwrap();
+    let replayed = run(&s, &ChoiceSource::Tape(tape.flat), &RunOptions::default()).unwrap();
     assert_eq!(recorded.result, replayed.result);
+    let per_lane = run(&s, &ChoiceSource::Tapes(tape.lanes), &RunOptions::default()).unwrap();
+    assert_eq!(recorded.result, per_lane.result);
     // And a tape repro replays through the repro path too.
     let mut repro = Repro::from_report(&replayed);
-    repro.choices = ChoiceSource::Tape(recorded.tape.unwrap());
+    repro.choices = ChoiceSource::Tape(recorded.tape.unwrap().flat);
     assert!(repro.replay(TraceLevel::HashOnly).unwrap().identical);
+    // A format-1 file (a seed or one flat tape, from before per-lane tapes) still replays.
+    repro.format_version = 1;
+    let parsed = Repro::parse(&repro.to_json()).unwrap();
+    assert!(parsed.replay(TraceLevel::HashOnly).unwrap().identical);
 }
 
 #[test]

@@ -5,11 +5,14 @@
 //! its own ChaCha8 generator keyed by the seed (key = seed as 8 little-endian
 //! bytes followed by 24 zero bytes; ChaCha stream number = [`Stream::number`]).
 //! Every draw can also be recorded on a **tape**: the list of drawn values in
-//! the order the run made them. In **tape** mode the run reads its draws back
-//! from a tape instead, which reproduces the run bit for bit; an edited tape
-//! (shrinking) or a tape built by the explorer drives the same code. A tape
-//! that runs out yields 0 ("the simplest choice") and a value too large for
-//! its bound is reduced modulo the bound, so any tape is a valid run.
+//! the order the run made them, kept both as one flat list and per lane (see
+//! [`crate::tape`]: one tape per stream and per network link, which is what
+//! shrinking edits). In **tape** mode the run reads its draws back from a
+//! flat tape or from per-lane tapes instead, which reproduces the run bit for
+//! bit; an edited tape (shrinking) or a tape built by the explorer drives the
+//! same code. A tape that runs out yields 0 ("the simplest choice") and a
+//! value too large for its bound is reduced modulo the bound, so any tape is
+//! a valid run.
 //!
 //! All sampling helpers are integer arithmetic on top of `draw`, so a seed
 //! means the same run on every platform and after upgrades of `rand`
@@ -17,9 +20,11 @@
 
 use crate::ids::NodeId;
 use crate::ratio::Ratio;
+use crate::tape::{Lane, Tapes};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What a draw is for; each purpose has its own independent stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -64,50 +69,104 @@ impl Stream {
 #[serde(rename_all = "snake_case")]
 pub enum ChoiceSource {
     Seed(u64),
+    /// One flat tape (repro format 1; still read).
     Tape(Vec<u64>),
+    /// A tape per lane (what shrinking writes).
+    Tapes(Tapes),
+}
+
+impl ChoiceSource {
+    /// How the choices are described to a person.
+    pub fn describe(&self) -> String {
+        match self {
+            ChoiceSource::Seed(seed) => format!("seed {seed}"),
+            ChoiceSource::Tape(t) => format!("a tape of {} draws", t.len()),
+            ChoiceSource::Tapes(t) => format!("tapes of {} draws on {} lanes", t.len(), t.0.len()),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
 enum Mode {
     Seeded { seed: u64, streams: Vec<Option<ChaCha8Rng>> },
     Tape { tape: Vec<u64>, position: usize, overrun: usize },
+    Lanes { tapes: BTreeMap<Lane, (Vec<u64>, usize)>, overrun: usize },
+}
+
+/// What a recording run drew.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// Every draw in the order the run made them.
+    pub flat: Vec<u64>,
+    /// The same draws, per lane.
+    pub lanes: Tapes,
+    /// Each of those draws' bound (the value was drawn from `0..bound`):
+    /// lets a shrinker try a lane's largest value, not only smaller ones.
+    pub bounds: Tapes,
 }
 
 /// The source of all randomness in a run.
 #[derive(Clone, Debug)]
 pub struct Choices {
     mode: Mode,
-    recording: Option<Vec<u64>>,
+    recording: Option<Box<Recorded>>,
     draws: u64,
+    /// The node-to-node link whose message is being sent, if any: network
+    /// draws made meanwhile go on that link's lane.
+    link: Option<(NodeId, NodeId)>,
 }
 
 impl Choices {
     /// Seeded mode, not recording.
     pub fn seeded(seed: u64) -> Self {
-        Choices { mode: Mode::Seeded { seed, streams: Vec::new() }, recording: None, draws: 0 }
+        Choices::new(Mode::Seeded { seed, streams: Vec::new() })
     }
 
-    /// Plays back a recorded (or edited) tape.
+    /// Plays back a recorded (or edited) flat tape.
     pub fn from_tape(tape: Vec<u64>) -> Self {
-        Choices { mode: Mode::Tape { tape, position: 0, overrun: 0 }, recording: None, draws: 0 }
+        Choices::new(Mode::Tape { tape, position: 0, overrun: 0 })
+    }
+
+    /// Plays back recorded (or edited) per-lane tapes.
+    pub fn from_tapes(tapes: &Tapes) -> Self {
+        let tapes = tapes.0.iter().map(|(lane, t)| (*lane, (t.clone(), 0))).collect();
+        Choices::new(Mode::Lanes { tapes, overrun: 0 })
+    }
+
+    fn new(mode: Mode) -> Self {
+        Choices { mode, recording: None, draws: 0, link: None }
     }
 
     pub fn from_source(source: &ChoiceSource) -> Self {
         match source {
             ChoiceSource::Seed(s) => Choices::seeded(*s),
             ChoiceSource::Tape(t) => Choices::from_tape(t.clone()),
+            ChoiceSource::Tapes(t) => Choices::from_tapes(t),
         }
     }
 
-    /// Starts recording every draw onto a tape.
+    /// Starts recording every draw (flat and per lane).
     pub fn record(mut self) -> Self {
-        self.recording = Some(Vec::new());
+        self.recording = Some(Box::default());
         self
     }
 
-    /// The tape recorded so far (if recording).
+    /// The flat tape recorded so far (if recording).
     pub fn take_tape(&mut self) -> Option<Vec<u64>> {
-        self.recording.take()
+        self.take_recording().map(|r| r.flat)
+    }
+
+    /// Everything recorded so far (if recording).
+    pub fn take_recording(&mut self) -> Option<Recorded> {
+        self.recording.take().map(|r| *r)
+    }
+
+    /// Network draws from now on are for a message on the link `from -> to`
+    /// (`None`: not a node-to-node message). Only decides the lane a draw is
+    /// recorded on or read from; seeded values do not depend on it.
+    #[inline]
+    pub fn set_link(&mut self, link: Option<(NodeId, NodeId)>) {
+        self.link = link;
     }
 
     /// How many draws were made.
@@ -118,7 +177,7 @@ impl Choices {
     /// How many draws a tape-mode run made past the end of its tape.
     pub fn tape_overrun(&self) -> usize {
         match &self.mode {
-            Mode::Tape { overrun, .. } => *overrun,
+            Mode::Tape { overrun, .. } | Mode::Lanes { overrun, .. } => *overrun,
             Mode::Seeded { .. } => 0,
         }
     }
@@ -131,6 +190,7 @@ impl Choices {
             return 0;
         }
         self.draws += 1;
+        let link = self.link;
         let value = match &mut self.mode {
             Mode::Seeded { seed, streams } => {
                 let slot = stream.slot();
@@ -140,11 +200,28 @@ impl Choices {
                 below(streams[slot].as_mut().expect("stream opened"), bound)
             }
             Mode::Tape { tape, position, overrun } => tape_draw(tape, position, overrun, bound),
+            Mode::Lanes { tapes, overrun } => match tapes.get_mut(&lane_of(stream, link)) {
+                Some((tape, position)) => tape_draw(tape, position, overrun, bound),
+                None => {
+                    *overrun += 1;
+                    0
+                }
+            },
         };
-        if let Some(rec) = &mut self.recording {
-            rec.push(value);
+        if self.recording.is_some() {
+            self.write_down(stream, value, bound);
         }
         value
+    }
+
+    #[cold]
+    fn write_down(&mut self, stream: Stream, value: u64, bound: u64) {
+        let lane = lane_of(stream, self.link);
+        if let Some(rec) = &mut self.recording {
+            rec.flat.push(value);
+            rec.lanes.push(lane, value);
+            rec.bounds.push(lane, bound);
+        }
     }
 
     /// True with probability `p`. Draws nothing when `p` is 0 or 1.
@@ -200,6 +277,11 @@ impl Choices {
         let cap = mean.saturating_mul(50) as f64;
         x.min(cap) as u64
     }
+}
+
+/// The lane a draw from `stream` goes on while sending over `link`.
+fn lane_of(stream: Stream, link: Option<(NodeId, NodeId)>) -> Lane {
+    Lane { stream, link: if stream == Stream::Network { link } else { None } }
 }
 
 /// Creates a stream's generator the first time it is drawn from.
@@ -296,6 +378,37 @@ mod tests {
         assert_eq!(xs, vec![PINNED[0], PINNED[1], PINNED[2], PINNED[3]], "{xs:?}");
     }
     const PINNED: [u64; 4] = [103533, 817991, 638139, 327511];
+
+    #[test]
+    fn lanes_replay_recorded_draws_and_keep_seeded_values() {
+        let link = Some((NodeId(0), NodeId(1)));
+        let script = |c: &mut Choices| -> Vec<u64> {
+            (0..60)
+                .map(|i| {
+                    c.set_link(if i % 3 == 0 { link } else { None });
+                    let stream = if i % 2 == 0 { Stream::Network } else { Stream::Node(NodeId(i % 5)) };
+                    c.draw(stream, 1000)
+                })
+                .collect()
+        };
+        let plain = script(&mut Choices::seeded(5));
+        let mut recording = Choices::seeded(5).record();
+        assert_eq!(script(&mut recording), plain, "links and recording do not change seeded values");
+        let recorded = recording.take_recording().unwrap();
+        assert_eq!(recorded.flat, plain);
+        assert!(recorded.lanes.0.contains_key(&Lane { stream: Stream::Network, link }));
+        assert_eq!(recorded.lanes.len(), 60);
+        assert!(recorded.bounds.0.values().flatten().all(|&b| b == 1000));
+        let mut replay = Choices::from_tapes(&recorded.lanes);
+        assert_eq!(script(&mut replay), plain);
+        assert_eq!(replay.tape_overrun(), 0);
+        // Editing one lane leaves every other lane's values where they were.
+        let mut edited = recorded.lanes.clone();
+        edited.0.get_mut(&Lane { stream: Stream::Network, link }).unwrap().remove(0);
+        let again = script(&mut Choices::from_tapes(&edited));
+        let differs: Vec<usize> = (0..60).filter(|&i| again[i] != plain[i]).collect();
+        assert!(!differs.is_empty() && differs.iter().all(|i| i % 6 == 0), "{differs:?}");
+    }
 
     #[test]
     fn tape_replays_recorded_draws() {

@@ -11,14 +11,16 @@ pub mod hash;
 pub mod ids;
 pub mod protocol;
 pub mod ratio;
+pub mod tape;
 pub mod time;
 
 pub use auth::{Signature, Signed};
-pub use choices::{ChoiceSource, Choices, Stream};
+pub use choices::{ChoiceSource, Choices, Recorded, Stream};
 pub use hash::{hash_hex, stable_hash, StableHasher};
 pub use ids::{Actor, ClientId, NodeId};
 pub use protocol::{Ctx, Effect, Protocol, SystemView, Violation};
 pub use ratio::Ratio;
+pub use tape::{Lane, Tapes};
 pub use time::{Time, NANOS_PER_MICRO, NANOS_PER_MILLI, NANOS_PER_SEC};
 
 pub mod clock;

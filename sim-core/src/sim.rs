@@ -518,6 +518,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
         );
         let l = from.index() * n + to.index();
         let link = self.links[l];
+        self.choices.set_link(Some((from, to)));
         let reason = if self.cut[l] {
             Some("partition")
         } else if self.inflight[l] >= self.config.limits.inflight_per_link {
@@ -538,6 +539,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
                 0,
                 || reason.to_string(),
             );
+            self.choices.set_link(None);
             return;
         }
         let copies = if self.choices.chance(Stream::Network, link.duplicate) {
@@ -570,6 +572,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
             self.inflight[l] += 1;
             self.queue.push(at, Event::Deliver { from, to, msg: m, send, payload });
         }
+        self.choices.set_link(None);
     }
 
     fn apply_client_effects(&mut self) {

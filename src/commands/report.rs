@@ -150,7 +150,7 @@ fn run_info(src: &Source) -> RunInfo {
     ];
     match &r.choices {
         ChoiceSource::Seed(seed) => facts.push(("seed".into(), seed.to_string())),
-        ChoiceSource::Tape(t) => facts.push(("choices".into(), format!("a tape of {} draws", t.len()))),
+        tape => facts.push(("choices".into(), tape.describe())),
     }
     facts.push((
         "events".into(),
@@ -174,7 +174,7 @@ fn run_info(src: &Source) -> RunInfo {
     RunInfo {
         title: match &r.choices {
             ChoiceSource::Seed(seed) => format!("{}, seed {seed}", s.name),
-            ChoiceSource::Tape(_) => format!("{} (from a tape)", s.name),
+            ChoiceSource::Tape(_) | ChoiceSource::Tapes(_) => format!("{} (from a tape)", s.name),
         },
         verdict,
         facts,

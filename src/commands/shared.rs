@@ -64,7 +64,7 @@ pub fn print_report(report: &RunReport, repro: Option<&str>) {
     println!("scenario    {} ({}{bug}, {} nodes, {} clients)", s.name, s.protocol, s.nodes, s.workload.clients);
     match &report.choices {
         sim_core::ChoiceSource::Seed(seed) => println!("seed        {seed}"),
-        sim_core::ChoiceSource::Tape(t) => println!("choices     a tape of {} draws", t.len()),
+        tape => println!("choices     {}", tape.describe()),
     }
     let verdict = match report.verdict {
         scenarios::Verdict::Held => "HELD (every check passed)".to_string(),

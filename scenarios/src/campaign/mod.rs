@@ -264,7 +264,7 @@ impl Shared<'_> {
         };
         let seed = match repro.choices {
             ChoiceSource::Seed(s) => Some(s),
-            ChoiceSource::Tape(_) => None,
+            ChoiceSource::Tape(_) | ChoiceSource::Tapes(_) => None,
         };
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             run(&repro.scenario, &repro.choices, &RunOptions { trace: TraceLevel::HashOnly, record_tape: false })

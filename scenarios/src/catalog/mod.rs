@@ -13,7 +13,7 @@ mod two_pc;
 use crate::runner::Finding;
 use crate::scenario::{Scenario, ScenarioError};
 use checkers::History;
-use sim_core::{Choices, Protocol, RunResult, Simulator, TraceEvent, Workload, WorldConfig};
+use sim_core::{Choices, Protocol, Recorded, RunResult, Simulator, TraceEvent, Workload, WorldConfig};
 
 /// What the runner needs to know about one protocol.
 pub struct ProtocolEntry {
@@ -47,7 +47,7 @@ pub struct Played {
     pub result: RunResult,
     pub history: History,
     pub trace: Vec<TraceEvent>,
-    pub tape: Option<Vec<u64>>,
+    pub tape: Option<Recorded>,
     /// Findings from end-of-run checks of the final states (convergence,
     /// blocked participants, ...), judged by the protocol's catalog entry.
     pub findings: Vec<Finding>,
@@ -67,7 +67,7 @@ pub fn play<P: Protocol, W: Workload<P>>(
     let mut sim = Simulator::new(protocol, workload, world, choices);
     let result = sim.run();
     let findings = if result.outcome.is_failure() { Vec::new() } else { after(&sim) };
-    let tape = sim.choices_mut().take_tape();
+    let tape = sim.choices_mut().take_recording();
     let trace = sim.trace_events().to_vec();
     Played { result, history: history(sim.into_workload()), trace, tape, findings }
 }
