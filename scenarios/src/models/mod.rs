@@ -9,6 +9,7 @@
 //! numbered lines and tapes) for the command line.
 
 pub mod actors;
+pub mod explore_repro;
 pub mod paxos;
 pub mod two_pc;
 
@@ -49,13 +50,16 @@ pub fn catalog() -> Vec<ModelInfo> {
 }
 
 /// Model parameters from the command line; `None` = the model's default.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Params {
     pub rms: Option<usize>,
     pub clients: Option<usize>,
     pub nodes: Option<usize>,
     pub bug: Option<String>,
     pub crashes: Option<u32>,
+    /// Actor models: how many timer firings (timeouts) may happen in all.
+    pub timeouts: Option<u32>,
 }
 
 impl Params {
@@ -67,6 +71,7 @@ impl Params {
             ("nodes", self.nodes.is_some()),
             ("bug", self.bug.is_some()),
             ("crashes", self.crashes.is_some()),
+            ("timeouts", self.timeouts.is_some()),
         ];
         for (name, present) in given {
             if present && !allowed.contains(&name) {
@@ -119,6 +124,10 @@ pub struct CheckSummary {
     /// handlers, as trace events (what `faultline report` draws).
     #[serde(skip)]
     pub trace: Option<Vec<sim_core::TraceEvent>>,
+    /// For protocol models: the first failure's path as a simulator
+    /// schedule, and the failure (what `faultline replay` reproduces).
+    #[serde(skip)]
+    pub schedule: Option<(Vec<sim_core::sim::schedule::ScheduleStep>, sim_core::Violation)>,
 }
 
 /// Turns a report into plain data.
@@ -145,6 +154,7 @@ pub fn summarise<M: Model>(name: &str, model: &M, report: &Report<M>) -> CheckSu
         verdicts,
         exit_code: report.exit_code(),
         trace: None,
+        schedule: None,
     }
 }
 
