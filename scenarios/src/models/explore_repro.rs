@@ -151,6 +151,8 @@ impl ExploreRepro {
             checkers: Vec::new(),
             ..Scenario::default()
         };
+        let mut scenario = scenario;
+        scenario.workload.clients = if self.model == "raft-actors" { self.params.clients.unwrap_or(1) } else { 0 };
         let verdict = if findings.is_empty() { Verdict::Held } else { Verdict::Violation };
         let report = RunReport {
             scenario,
