@@ -208,3 +208,18 @@ fn check_writes_a_counterexample_that_replay_plays_in_the_simulator_and_report_d
     assert_eq!(b.status.code(), Some(2));
     assert!(stderr(&b).contains("field `model`"), "{}", stderr(&b));
 }
+
+#[test]
+fn check_dot_writes_the_state_graph_of_a_small_model_and_refuses_a_large_one() {
+    let dir = temp_dir("dot");
+    let file = dir.join("2pc.dot");
+    let o = faultline(&["check", "2pc-model", "--rms", "3", "--dot", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let dot = std::fs::read_to_string(&file).unwrap();
+    assert!(dot.starts_with("digraph states {"), "{}", &dot[..dot.len().min(200)]);
+    // 288 states, as the check counts them (each node line has a tooltip; edges have none).
+    assert_eq!(dot.matches("tooltip=").count(), 288);
+    let big = faultline(&["check", "2pc-model", "--rms", "6", "--dot", dir.join("big.dot").to_str().unwrap()]);
+    assert_eq!(big.status.code(), Some(2));
+    assert!(stderr(&big).contains("--dot: the state graph has more than 5000 states"), "{}", stderr(&big));
+}

@@ -67,6 +67,10 @@ pub struct CheckArgs {
     /// `faultline replay` plays through the simulator and `faultline report` draws).
     #[arg(long, default_value = "faultline-out")]
     pub out: PathBuf,
+    /// Also write the explored state graph in Graphviz DOT here (small models only:
+    /// at most 5,000 states; give --depth to cut a larger one).
+    #[arg(long, value_name = "FILE")]
+    pub dot: Option<PathBuf>,
     /// Print the counterexample replayed through the handlers, event by event.
     #[arg(long)]
     pub trace: bool,
@@ -77,6 +81,9 @@ pub struct CheckArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+/// The largest state graph `--dot` draws.
+const DOT_LIMIT: usize = 5_000;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExploreArg {
@@ -183,6 +190,15 @@ pub fn execute(args: &CheckArgs) -> i32 {
         bar.finish_and_clear();
     }
     let elapsed = started.elapsed();
+    if let Some(path) = &args.dot {
+        let graph = match models::dot(&name, &params, &options, DOT_LIMIT) {
+            Ok(g) => g,
+            Err(e) => return bad_input(format!("--dot: {e}")),
+        };
+        if let Err(e) = scenarios::repro::write_atomic(path, graph.as_bytes()) {
+            return bad_input(format!("--dot: cannot write {}: {e}", path.display()));
+        }
+    }
     let mut repro_path = None;
     if let Some(repro) = ExploreRepro::from_summary(&params, &summary) {
         let bug = params.bug.as_deref().unwrap_or("none");

@@ -172,6 +172,16 @@ fn raft_from(name: &str, params: &Params) -> Result<ActorModel<Raft>, String> {
     Ok(raft_model(nodes(params, 3)?, bug, params.crashes.unwrap_or(0), clients, params.timeouts))
 }
 
+/// The state graph of an actor model in DOT; `None` if `name` is not one.
+pub fn dot(name: &str, params: &Params, options: &Options, limit: usize) -> Option<Result<String, String>> {
+    Some(match name {
+        "echo-actors" => echo_from(name, params).and_then(|m| explore::dot::to_dot(&m, options, limit)),
+        "paxos-actors" => paxos_from(name, params).and_then(|m| explore::dot::to_dot(&m, options, limit)),
+        "raft-actors" => raft_from(name, params).and_then(|m| explore::dot::to_dot(&m, options, limit)),
+        _ => return None,
+    })
+}
+
 /// `None` if `name` is not an actor model.
 pub fn check(name: &str, params: &Params, options: &Options) -> Option<Result<CheckSummary, String>> {
     let result = match name {

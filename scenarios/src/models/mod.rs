@@ -198,6 +198,32 @@ pub fn check(name: &str, params: &Params, options: &Options) -> Result<CheckSumm
     }
 }
 
+/// The state graph of the model `name` in Graphviz DOT (`explore::dot`),
+/// refused past `limit` states. Errors name the model or the parameter.
+pub fn dot(name: &str, params: &Params, options: &Options, limit: usize) -> Result<String, String> {
+    match name {
+        "2pc-model" | "2pc-model-buggy" => {
+            params.only(name, &["rms"])?;
+            let model = two_pc::TwoPhaseSys::new(params.rms.unwrap_or(3)).map_err(|e| format!("--{e}"))?;
+            if name == "2pc-model" {
+                explore::dot::to_dot(&model, options, limit)
+            } else {
+                explore::dot::to_dot(&two_pc::BuggyTwoPhaseSys { inner: model }, options, limit)
+            }
+        }
+        "paxos-model" => {
+            params.only(name, &["clients", "bug"])?;
+            let mut model = paxos::PaxosModel::new(params.clients.unwrap_or(1)).map_err(|e| format!("--{e}"))?;
+            model.ignore_accepted = params.bug.as_deref() == Some("ignore-accepted");
+            explore::dot::to_dot(&model, options, limit)
+        }
+        _ => match actors::dot(name, params, options, limit) {
+            Some(result) => result,
+            None => Err(format!("unknown model `{name}`")),
+        },
+    }
+}
+
 /// The actor model for a built-in or file scenario: its protocol, node
 /// count and bug, explored without time (`faultline check SCENARIO`).
 /// Errors name what cannot be explored.
