@@ -169,3 +169,57 @@ fn list_shows_every_scenario_and_json_parses() {
     let o = faultline(&["list", "--long"]);
     assert!(stdout(&o).contains("Figure 8"));
 }
+
+#[test]
+fn check_writes_a_counterexample_that_replay_plays_in_the_simulator_and_report_draws() {
+    let dir = temp_dir("explore");
+    let out = dir.to_str().unwrap();
+    let args = ["check", "raft-actors", "--bug", "no-log-check", "--timeouts", "2", "--json", "--out", out];
+    let o = faultline(&args);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let steps = v["verdicts"][0]["path_length"].as_u64().expect("a counterexample");
+    let repro = v["repro"].as_str().expect("repro path").to_string();
+
+    // Shortest: BFS over paths one step shorter finds nothing.
+    let depth = steps.to_string(); // states at depth <= steps: paths of steps - 1 actions
+    let shorter = faultline(&["check", "raft-actors", "--bug", "no-log-check", "--timeouts", "2", "--depth", &depth]);
+    assert_eq!(shorter.status.code(), Some(3), "{}", stdout(&shorter));
+
+    let r = faultline(&["replay", &repro, "--json"]);
+    assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
+    let rv: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(rv["reproduced"], true, "{rv}");
+    assert_eq!(rv["schedule_steps"], steps);
+    assert_eq!(rv["recorded_violation"]["invariant"], "leader-completeness");
+    assert_eq!(rv["violations"][0]["name"], "leader-completeness", "{rv}");
+
+    let svg = dir.join("cx.svg");
+    let d = faultline(&["report", &repro, "--svg", svg.to_str().unwrap()]);
+    assert_eq!(d.status.code(), Some(0), "{}", stderr(&d));
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawn.contains("<svg") && drawn.contains("leader-completeness"), "{}", &drawn[..drawn.len().min(400)]);
+
+    // A file that names no known model is bad input, named.
+    let bad = dir.join("bad.json");
+    let text = std::fs::read_to_string(&repro).unwrap().replace("\"raft-actors\"", "\"nope-actors\"");
+    std::fs::write(&bad, text).unwrap();
+    let b = faultline(&["replay", bad.to_str().unwrap()]);
+    assert_eq!(b.status.code(), Some(2));
+    assert!(stderr(&b).contains("field `model`"), "{}", stderr(&b));
+}
+
+#[test]
+fn check_dot_writes_the_state_graph_of_a_small_model_and_refuses_a_large_one() {
+    let dir = temp_dir("dot");
+    let file = dir.join("2pc.dot");
+    let o = faultline(&["check", "2pc-model", "--rms", "3", "--dot", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let dot = std::fs::read_to_string(&file).unwrap();
+    assert!(dot.starts_with("digraph states {"), "{}", &dot[..dot.len().min(200)]);
+    // 288 states, as the check counts them (each node line has a tooltip; edges have none).
+    assert_eq!(dot.matches("tooltip=").count(), 288);
+    let big = faultline(&["check", "2pc-model", "--rms", "6", "--dot", dir.join("big.dot").to_str().unwrap()]);
+    assert_eq!(big.status.code(), Some(2));
+    assert!(stderr(&big).contains("--dot: the state graph has more than 5000 states"), "{}", stderr(&big));
+}

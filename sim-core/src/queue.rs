@@ -65,6 +65,25 @@ impl<E> EventQueue<E> {
         Some(((top >> 64) as Time, event))
     }
 
+    /// Removes the earliest event (in `(time, sequence)` order) that `pred`
+    /// accepts. Linear in the queue's size: for the schedule-driven mode
+    /// (`sim::schedule`), never for time-ordered runs.
+    pub fn take_first(&mut self, mut pred: impl FnMut(&E) -> bool) -> Option<(Time, E)> {
+        let mut best: Option<u128> = None;
+        for Reverse(key) in self.heap.iter() {
+            let slot = (key & SLOT_MASK) as usize;
+            if best.is_none_or(|b| *key < b) && self.slab[slot].as_ref().is_some_and(&mut pred) {
+                best = Some(*key);
+            }
+        }
+        let key = best?;
+        self.heap.retain(|Reverse(k)| *k != key);
+        let slot = (key & SLOT_MASK) as u32;
+        self.free.push(slot);
+        let event = self.slab[slot as usize].take().expect("queued slot holds its event");
+        Some(((key >> 64) as Time, event))
+    }
+
     pub fn peek_time(&self) -> Option<Time> {
         self.heap.peek().map(|Reverse(k)| (k >> 64) as Time)
     }
@@ -81,6 +100,18 @@ impl<E> EventQueue<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn take_first_removes_the_earliest_match_and_keeps_the_rest_in_order() {
+        let mut q = EventQueue::new();
+        for (t, e) in [(5, 'a'), (1, 'b'), (3, 'a'), (2, 'c'), (3, 'b')] {
+            q.push(t, e);
+        }
+        assert_eq!(q.take_first(|e| *e == 'a'), Some((3, 'a')));
+        assert_eq!(q.take_first(|e| *e == 'z'), None);
+        let rest: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(rest, vec![(1, 'b'), (2, 'c'), (3, 'b'), (5, 'a')]);
+    }
 
     #[test]
     fn orders_by_time_then_push_order() {

@@ -8,10 +8,12 @@
 use super::lin::parse_duration;
 use super::shared::{bad_input, load_scenario};
 use indicatif::{ProgressBar, ProgressStyle};
+use scenarios::models::explore_repro::ExploreRepro;
 use scenarios::models::{self, CheckSummary, Params};
 use serde_json::json;
 use sim_core::explore::{Options, Progress, Strategy};
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -57,6 +59,18 @@ pub struct CheckArgs {
     /// Actor models: crashes allowed (nodes then also recover).
     #[arg(long)]
     pub crashes: Option<u32>,
+    /// Actor models: how many timer firings (timeouts) may happen in all; bounds the
+    /// otherwise infinite world so it is explored completely.
+    #[arg(long)]
+    pub timeouts: Option<u32>,
+    /// Where to write a protocol model's counterexample (a schedule that
+    /// `faultline replay` plays through the simulator and `faultline report` draws).
+    #[arg(long, default_value = "faultline-out")]
+    pub out: PathBuf,
+    /// Also write the explored state graph in Graphviz DOT here (small models only:
+    /// at most 5,000 states; give --depth to cut a larger one).
+    #[arg(long, value_name = "FILE")]
+    pub dot: Option<PathBuf>,
     /// Print the counterexample replayed through the handlers, event by event.
     #[arg(long)]
     pub trace: bool,
@@ -67,6 +81,9 @@ pub struct CheckArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+/// The largest state graph `--dot` draws.
+const DOT_LIMIT: usize = 5_000;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExploreArg {
@@ -97,6 +114,7 @@ pub fn execute(args: &CheckArgs) -> i32 {
         nodes: args.nodes,
         bug: args.bug.clone(),
         crashes: args.crashes,
+        timeouts: args.timeouts,
     };
     let is_model = models::catalog().iter().any(|m| m.name == target);
     let name: String = if is_model {
@@ -117,6 +135,7 @@ pub fn execute(args: &CheckArgs) -> i32 {
                     nodes: params.nodes.or(defaults.nodes),
                     bug: params.bug.or(defaults.bug),
                     crashes: params.crashes.or(defaults.crashes),
+                    timeouts: params.timeouts.or(defaults.timeouts),
                 };
                 model.to_string()
             }
@@ -171,6 +190,24 @@ pub fn execute(args: &CheckArgs) -> i32 {
         bar.finish_and_clear();
     }
     let elapsed = started.elapsed();
+    if let Some(path) = &args.dot {
+        let graph = match models::dot(&name, &params, &options, DOT_LIMIT) {
+            Ok(g) => g,
+            Err(e) => return bad_input(format!("--dot: {e}")),
+        };
+        if let Err(e) = scenarios::repro::write_atomic(path, graph.as_bytes()) {
+            return bad_input(format!("--dot: cannot write {}: {e}", path.display()));
+        }
+    }
+    let mut repro_path = None;
+    if let Some(repro) = ExploreRepro::from_summary(&params, &summary) {
+        let bug = params.bug.as_deref().unwrap_or("none");
+        let path = args.out.join(format!("{name}-{bug}-counterexample.json"));
+        match scenarios::repro::write_atomic(&path, repro.to_json().as_bytes()) {
+            Ok(()) => repro_path = Some(path.display().to_string()),
+            Err(e) => eprintln!("warning: could not write the counterexample to {}: {e}", path.display()),
+        }
+    }
     if args.json {
         let mut value = serde_json::to_value(&summary).expect("summary serialises");
         value["strategy"] = json!(if options.strategy == Strategy::Bfs { "bfs" } else { "dfs" });
@@ -181,9 +218,13 @@ pub fn execute(args: &CheckArgs) -> i32 {
         if args.trace {
             value["trace"] = json!(summary.trace);
         }
+        value["repro"] = json!(repro_path);
         println!("{value}");
     } else {
         print!("{}", text(&summary, &options, elapsed, args.trace));
+        if let Some(path) = &repro_path {
+            println!("repro: {path}\n  faultline replay {path}   # plays it through the simulator\n  faultline report {path}   # draws it");
+        }
     }
     summary.exit_code
 }

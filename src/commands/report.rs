@@ -6,6 +6,7 @@ use super::shared::{bad_input, load_scenario};
 use reports::html::{LinFailure, RunInfo};
 use reports::timeline::{render_text_view, TextOptions};
 use reports::view::{parse_window, select, violating_events, ViewOptions, DEFAULT_MAX_EVENTS, HEARTBEAT_PATTERNS};
+use scenarios::models::explore_repro::ExploreRepro;
 use scenarios::{run, Repro, RunOptions, RunReport};
 use sim_core::time::format_duration_ns;
 use sim_core::{ChoiceSource, TraceLevel};
@@ -85,6 +86,19 @@ fn from_repro(path: &Path, text: &str) -> Result<Source, String> {
     Ok(Source { report: replay.report, stem: path.with_extension(""), replay_note })
 }
 
+fn from_explore(path: &Path, text: &str) -> Result<Source, String> {
+    let repro = ExploreRepro::parse(text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let replay = repro.replay().map_err(|e| format!("{}: {e}", path.display()))?;
+    let replay_note = (!replay.reproduced).then(|| {
+        format!(
+            "the schedule did not reach the explorer's violation ({}): {}",
+            repro.violation,
+            replay.explanation.as_deref().unwrap_or("")
+        )
+    });
+    Ok(Source { report: replay.report, stem: path.with_extension(""), replay_note })
+}
+
 fn load(args: &ReportArgs) -> Result<Source, String> {
     let path = Path::new(&args.input);
     if path.is_dir() {
@@ -95,7 +109,14 @@ fn load(args: &ReportArgs) -> Result<Source, String> {
             .collect();
         repros.sort();
         return match repros.as_slice() {
-            [one] => from_repro(one, &read_text(one)?),
+            [one] => {
+                let text = read_text(one)?;
+                if ExploreRepro::looks_like(&text) {
+                    from_explore(one, &text)
+                } else {
+                    from_repro(one, &text)
+                }
+            }
             [] => Err(format!("directory {} holds no repro file (*.json)", path.display())),
             many => Err(format!(
                 "directory {} holds {} repro files; name one: {}",
@@ -107,6 +128,12 @@ fn load(args: &ReportArgs) -> Result<Source, String> {
     }
     if path.is_file() {
         let text = read_text(path)?;
+        if ExploreRepro::looks_like(&text) {
+            if args.seed.is_some() {
+                return Err(format!("{} is a counterexample schedule: --seed does not apply", path.display()));
+            }
+            return from_explore(path, &text);
+        }
         let looks_like_repro = serde_json::from_str::<serde_json::Value>(&text)
             .map(|v| v.get("format_version").is_some() || v.get("choices").is_some())
             .unwrap_or(false);

@@ -9,6 +9,7 @@
 //! numbered lines and tapes) for the command line.
 
 pub mod actors;
+pub mod explore_repro;
 pub mod paxos;
 pub mod two_pc;
 
@@ -49,13 +50,16 @@ pub fn catalog() -> Vec<ModelInfo> {
 }
 
 /// Model parameters from the command line; `None` = the model's default.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Params {
     pub rms: Option<usize>,
     pub clients: Option<usize>,
     pub nodes: Option<usize>,
     pub bug: Option<String>,
     pub crashes: Option<u32>,
+    /// Actor models: how many timer firings (timeouts) may happen in all.
+    pub timeouts: Option<u32>,
 }
 
 impl Params {
@@ -67,6 +71,7 @@ impl Params {
             ("nodes", self.nodes.is_some()),
             ("bug", self.bug.is_some()),
             ("crashes", self.crashes.is_some()),
+            ("timeouts", self.timeouts.is_some()),
         ];
         for (name, present) in given {
             if present && !allowed.contains(&name) {
@@ -119,6 +124,10 @@ pub struct CheckSummary {
     /// handlers, as trace events (what `faultline report` draws).
     #[serde(skip)]
     pub trace: Option<Vec<sim_core::TraceEvent>>,
+    /// For protocol models: the first failure's path as a simulator
+    /// schedule, and the failure (what `faultline replay` reproduces).
+    #[serde(skip)]
+    pub schedule: Option<(Vec<sim_core::sim::schedule::ScheduleStep>, sim_core::Violation)>,
 }
 
 /// Turns a report into plain data.
@@ -145,6 +154,7 @@ pub fn summarise<M: Model>(name: &str, model: &M, report: &Report<M>) -> CheckSu
         verdicts,
         exit_code: report.exit_code(),
         trace: None,
+        schedule: None,
     }
 }
 
@@ -184,6 +194,32 @@ pub fn check(name: &str, params: &Params, options: &Options) -> Result<CheckSumm
                 let names: Vec<&str> = catalog().iter().map(|m| m.name).collect();
                 Err(format!("unknown model `{name}`; models are: {}", names.join(", ")))
             }
+        },
+    }
+}
+
+/// The state graph of the model `name` in Graphviz DOT (`explore::dot`),
+/// refused past `limit` states. Errors name the model or the parameter.
+pub fn dot(name: &str, params: &Params, options: &Options, limit: usize) -> Result<String, String> {
+    match name {
+        "2pc-model" | "2pc-model-buggy" => {
+            params.only(name, &["rms"])?;
+            let model = two_pc::TwoPhaseSys::new(params.rms.unwrap_or(3)).map_err(|e| format!("--{e}"))?;
+            if name == "2pc-model" {
+                explore::dot::to_dot(&model, options, limit)
+            } else {
+                explore::dot::to_dot(&two_pc::BuggyTwoPhaseSys { inner: model }, options, limit)
+            }
+        }
+        "paxos-model" => {
+            params.only(name, &["clients", "bug"])?;
+            let mut model = paxos::PaxosModel::new(params.clients.unwrap_or(1)).map_err(|e| format!("--{e}"))?;
+            model.ignore_accepted = params.bug.as_deref() == Some("ignore-accepted");
+            explore::dot::to_dot(&model, options, limit)
+        }
+        _ => match actors::dot(name, params, options, limit) {
+            Some(result) => result,
+            None => Err(format!("unknown model `{name}`")),
         },
     }
 }

@@ -17,7 +17,12 @@
 //! * drop an in-flight message, if the network is lossy;
 //! * duplicate one, while the duplication budget lasts;
 //! * fire a pending timer (time is abstracted away: any pending timer may
-//!   fire at any point, whatever its delay);
+//!   fire at any point, whatever its delay), while the timeout budget
+//!   ([`ActorConfig::max_timer_firings`]) lasts. Protocols re-arm their
+//!   timers (heartbeats, election and retry timeouts), so without a budget
+//!   every world is infinite; with one, the explorer covers every
+//!   interleaving in which at most that many timeouts happen, which is how
+//!   a small counterexample is found exhaustively and shortest;
 //! * crash a live node, while the crash budget lasts (volatile state and
 //!   timers are lost, the durable state stays); recover a crashed node (from
 //!   its durable state) if recoveries are allowed.
@@ -37,8 +42,12 @@ use crate::choices::Choices;
 use crate::hash::stable_hash;
 use crate::ids::{Actor, ClientId, NodeId};
 use crate::protocol::{Ctx, Effect, Protocol, SystemView, Violation};
+use crate::sim::schedule::{FixedRequests, ScheduleError, ScheduleStep, Sender};
+use crate::sim::{RunResult, Simulator};
 use crate::time::NANOS_PER_MILLI;
+use crate::trace::TraceEvent;
 use crate::trace::{Trace, TraceKind, TraceLevel};
+use crate::world::WorldConfig;
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -98,6 +107,10 @@ pub struct ActorConfig<P: Protocol> {
     pub recover: bool,
     /// Whether pending timers fire.
     pub timers: bool,
+    /// How many timer firings may happen in all (`None`: unbounded). Like
+    /// the crash budget, a bound on the environment, not on the protocol:
+    /// every execution with at most this many timeouts is explored.
+    pub max_timer_firings: Option<u32>,
     /// Count deliveries that change nothing as transitions.
     pub noop_deliveries: bool,
     /// Client requests in flight from the start: (client, node, request).
@@ -115,6 +128,7 @@ impl<P: Protocol> ActorConfig<P> {
             max_crashes: 0,
             recover: false,
             timers: true,
+            max_timer_firings: None,
             noop_deliveries: false,
             requests: Vec::new(),
         }
@@ -193,6 +207,8 @@ pub struct ActorState<P: Protocol> {
     pub timers: Vec<Vec<P::Timer>>,
     pub crashes_left: u32,
     pub duplicates_left: u32,
+    /// Timer firings left (always 0 without a budget, never read then).
+    pub timer_firings_left: u32,
     /// Replies clients received, a multiset sorted by stable hash.
     pub replies: Vec<(ClientId, P::Response)>,
     pub monitor: P::Monitor,
@@ -209,6 +225,7 @@ impl<P: Protocol> Clone for ActorState<P> {
             timers: self.timers.clone(),
             crashes_left: self.crashes_left,
             duplicates_left: self.duplicates_left,
+            timer_firings_left: self.timer_firings_left,
             replies: self.replies.clone(),
             monitor: self.monitor.clone(),
             failure: self.failure.clone(),
@@ -224,6 +241,7 @@ impl<P: Protocol> PartialEq for ActorState<P> {
             && self.timers == o.timers
             && self.crashes_left == o.crashes_left
             && self.duplicates_left == o.duplicates_left
+            && self.timer_firings_left == o.timer_firings_left
             && self.replies == o.replies
             && self.monitor == o.monitor
             && self.failure == o.failure
@@ -240,6 +258,7 @@ impl<P: Protocol> Hash for ActorState<P> {
         self.timers.hash(h);
         self.crashes_left.hash(h);
         self.duplicates_left.hash(h);
+        self.timer_firings_left.hash(h);
         self.replies.hash(h);
         self.monitor.hash(h);
         self.failure.hash(h);
@@ -255,6 +274,7 @@ impl<P: Protocol> fmt::Debug for ActorState<P> {
             .field("timers", &self.timers)
             .field("crashes_left", &self.crashes_left)
             .field("duplicates_left", &self.duplicates_left)
+            .field("timer_firings_left", &self.timer_firings_left)
             .field("replies", &self.replies)
             .field("monitor", &self.monitor)
             .field("failure", &self.failure)
@@ -334,6 +354,10 @@ impl<P: Explorable> ActorModel<P> {
     /// The failure (violation or panic) recorded in a state.
     pub fn failure(state: &ActorState<P>) -> Option<&Violation> {
         state.failure.as_ref()
+    }
+
+    fn timer_budget_left(&self, state: &ActorState<P>) -> bool {
+        self.config.max_timer_firings.is_none() || state.timer_firings_left > 0
     }
 
     fn unordered(&self) -> bool {
@@ -503,6 +527,7 @@ impl<P: Explorable> ActorModel<P> {
             timers: vec![Vec::new(); n],
             crashes_left: self.config.max_crashes,
             duplicates_left: self.config.max_duplicates,
+            timer_firings_left: self.config.max_timer_firings.unwrap_or(0),
             replies: Vec::new(),
             monitor: P::Monitor::default(),
             failure: None,
@@ -649,8 +674,14 @@ impl<P: Explorable> ActorModel<P> {
             }
             ActorAction::Timer(node, timer) => {
                 let i = node.index();
+                if next.nodes[i].is_none() || !self.timer_budget_left(&next) {
+                    return None;
+                }
                 let pos = next.timers[i].iter().position(|t| *t == timer)?;
                 next.timers[i].remove(pos);
+                if self.config.max_timer_firings.is_some() {
+                    next.timer_firings_left -= 1;
+                }
                 if let Some(r) = rec.as_deref_mut() {
                     r.trace.record(
                         r.time,
@@ -708,6 +739,54 @@ impl<P: Explorable> ActorModel<P> {
             }
         }
         Some(next)
+    }
+
+    /// The path as a simulator schedule (`sim::schedule`): each action names
+    /// its message, request or timer by link and stable hash.
+    pub fn schedule(&self, path: &Path<Self>) -> Vec<ScheduleStep> {
+        fn parts<M: Hash, R: Hash>(env: &Envelope<M, R>) -> (Sender, u32, u64) {
+            match env {
+                Envelope::Msg { from, to, msg } => (Sender::Node(from.0), to.0, stable_hash(msg)),
+                Envelope::Request { client, to, request } => (Sender::Client(client.0), to.0, stable_hash(request)),
+            }
+        }
+        path.steps
+            .iter()
+            .map(|step| match &step.action {
+                ActorAction::Deliver(env) => {
+                    let (from, to, payload) = parts(env);
+                    ScheduleStep::Deliver { from, to, payload }
+                }
+                ActorAction::Drop(env) => {
+                    let (from, to, payload) = parts(env);
+                    ScheduleStep::Drop { from, to, payload }
+                }
+                ActorAction::Duplicate(env) => {
+                    let (from, to, payload) = parts(env);
+                    ScheduleStep::Duplicate { from, to, payload }
+                }
+                ActorAction::Timer(node, timer) => ScheduleStep::Timer { node: node.0, payload: stable_hash(timer) },
+                ActorAction::Crash(node) => ScheduleStep::Crash { node: node.0 },
+                ActorAction::Recover(node) => ScheduleStep::Recover { node: node.0 },
+            })
+            .collect()
+    }
+
+    /// Plays a schedule through the simulator (not through this adapter): the
+    /// same protocol, this world's nodes and client requests, reliable links
+    /// (loss and duplication happen only where the schedule says), every
+    /// random draw 0 as in the explorer, a full trace.
+    pub fn simulate(&self, steps: &[ScheduleStep]) -> Result<(RunResult, Vec<TraceEvent>), ScheduleError>
+    where
+        P: Clone,
+    {
+        let mut world = WorldConfig::new(self.config.nodes);
+        world.trace_level = TraceLevel::Full;
+        world.stop_when_done = false;
+        let workload = FixedRequests::<P> { requests: self.config.requests.clone() };
+        let mut sim = Simulator::new(self.protocol.clone(), workload, world, Choices::from_tape(Vec::new()));
+        let result = sim.run_schedule(steps)?;
+        Ok((result, sim.trace_events().to_vec()))
     }
 
     /// Re-executes a path through the handlers and records it as a full
@@ -776,7 +855,7 @@ impl<P: Explorable> Model for ActorModel<P> {
                 actions.push(ActorAction::Duplicate(env.clone()));
             }
         }
-        if self.config.timers {
+        if self.config.timers && self.timer_budget_left(state) {
             for (i, timers) in state.timers.iter().enumerate() {
                 if state.nodes[i].is_some() {
                     for t in timers {

@@ -53,6 +53,7 @@
 pub mod actor;
 mod bfs;
 mod dfs;
+pub mod dot;
 mod liveness;
 mod table;
 
