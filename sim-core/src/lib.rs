@@ -6,6 +6,7 @@
 //! particular protocol, of histories or of checkers.
 
 pub mod auth;
+pub mod byzantine;
 pub mod choices;
 pub mod hash;
 pub mod ids;
@@ -13,7 +14,8 @@ pub mod protocol;
 pub mod ratio;
 pub mod time;
 
-pub use auth::{Signature, Signed};
+pub use auth::{Envelope, Signature, Signed};
+pub use byzantine::{ByzantineCtx, Strategy};
 pub use choices::{ChoiceSource, Choices, Stream};
 pub use hash::{hash_hex, stable_hash, StableHasher};
 pub use ids::{Actor, ClientId, NodeId};
@@ -35,7 +37,7 @@ pub mod world;
 
 pub use clock::ClockModel;
 pub use fault::{Fault, FaultSchedule, ScheduledFault};
-pub use link::{Delay, LinkModel};
+pub use link::{Adversary, Delay, LinkModel};
 pub use nemesis::Nemesis;
 pub use sim::{Outcome, RunResult, RunStats, Simulator};
 pub use trace::{Trace, TraceEvent, TraceKind, TraceLevel};

@@ -21,6 +21,10 @@ pub struct ProtocolEntry {
     pub name: &'static str,
     /// Its bug variants, as `--bug` spells them.
     pub bugs: Vec<&'static str>,
+    /// Its own Byzantine strategies (its `Protocol::byzantine_strategies`;
+    /// the simulator panics on a scheduled strategy the protocol lacks), so
+    /// scenario validation can name them. `&[]` if none.
+    pub byzantine_strategies: &'static [&'static str],
     /// Its built-in scenarios.
     pub scenarios: fn() -> Vec<Scenario>,
     /// Plays one (validated) scenario in the given world.

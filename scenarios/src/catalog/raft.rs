@@ -10,6 +10,7 @@ pub fn entry() -> ProtocolEntry {
     ProtocolEntry {
         name: "raft",
         bugs: RaftBug::ALL.iter().map(|b| b.name()).collect(),
+        byzantine_strategies: &[],
         scenarios,
         play: |scenario, world, choices| {
             let bug = scenario
