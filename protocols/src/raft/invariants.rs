@@ -9,6 +9,10 @@
 //! only at what changed there, so it costs O(1) per event in the common case.
 //! Logs are compared through their prefix fingerprints (`Log::chain_at`): equal
 //! fingerprints at index i mean equal logs up to i.
+//!
+//! Only correct nodes are judged (`view.is_correct`): a Byzantine node's
+//! state is whatever it pretends, and it is counted as a voter who would
+//! vote for anyone.
 
 use super::log::Log;
 use super::messages::Entry;
@@ -73,7 +77,7 @@ impl RaftMonitor {
     }
 
     fn check_node(&mut self, n: NodeId, view: &SystemView<'_, Raft>) -> Result<(), Violation> {
-        let Some(Some(s)) = view.states.get(n.index()) else { return Ok(()) }; // crashed
+        let Some(s) = view.correct_state(n) else { return Ok(()) }; // crashed or Byzantine
         self.log_matching(n, &s.log)?;
         self.election_safety(n, s)?;
         self.state_machine_safety(n, s, view)
@@ -88,13 +92,18 @@ impl RaftMonitor {
     /// an old-term entry while another node holds a later-term entry at that
     /// index — Figure 8 (c) — before the crash and election that would erase it.
     fn committed_entry_safety(&self, m: NodeId, view: &SystemView<'_, Raft>) -> Result<(), Violation> {
+        // None: a node that would vote for anyone (empty, or Byzantine).
         let logs: Vec<Option<&Log>> = (0..view.states.len())
             .map(|i| match (&view.states[i], &view.durables[i]) {
+                _ if !view.is_correct(NodeId(i as u32)) => None,
                 (Some(s), _) => Some(&s.log),
                 (None, Some(d)) => Some(&d.log),
                 (None, None) => None,
             })
             .collect();
+        if !view.is_correct(m) {
+            return Ok(());
+        }
         let Some(log) = logs[m.index()] else { return Ok(()) };
         let upto = self.committed.len() as u64;
         if upto == 0 || log.chain_at(upto) == Some(self.committed[(upto - 1) as usize].chain) {
@@ -274,10 +283,10 @@ impl RaftMonitor {
             let (Some(entry), Some(chain)) = (s.log.get(i), s.log.chain_at(i)) else { break };
             self.committed.push(Committed { entry: entry.clone(), chain, commit_term: s.current_term, node: n });
         }
-        for (m, other) in view.states.iter().enumerate() {
-            if let Some(o) = other {
+        for m in (0..view.states.len() as u32).map(NodeId) {
+            if let Some(o) = view.correct_state(m) {
                 if o.is_leader() && o.current_term > s.current_term {
-                    self.leader_holds(NodeId(m as u32), o, upto)?;
+                    self.leader_holds(m, o, upto)?;
                 }
             }
         }

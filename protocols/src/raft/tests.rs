@@ -88,14 +88,13 @@ impl Cluster {
                 Effect::Note { .. } => {}
             }
         }
-        let view =
-            SystemView {
-                states: &self.states,
-                durables: &self.durables,
-                changed: Some(node),
-                time: self.events,
-                byzantine: &[],
-            };
+        let view = SystemView {
+            states: &self.states,
+            durables: &self.durables,
+            changed: Some(node),
+            time: self.events,
+            byzantine: &[],
+        };
         if let Err(v) = self.raft.check_invariants(&mut self.monitor, &view) {
             self.violation.get_or_insert(v);
         }
