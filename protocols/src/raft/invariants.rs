@@ -11,8 +11,9 @@
 //! fingerprints at index i mean equal logs up to i.
 //!
 //! Only correct nodes are judged (`view.is_correct`): a Byzantine node's
-//! state is whatever it pretends, and it is counted as a voter who would
-//! vote for anyone.
+//! state is whatever it pretends. The committed-entry lookahead counts the
+//! votes of correct nodes only (a Byzantine voter could always add its own,
+//! which says only that Raft is not Byzantine-tolerant).
 
 use super::log::Log;
 use super::messages::Entry;
@@ -92,10 +93,8 @@ impl RaftMonitor {
     /// an old-term entry while another node holds a later-term entry at that
     /// index — Figure 8 (c) — before the crash and election that would erase it.
     fn committed_entry_safety(&self, m: NodeId, view: &SystemView<'_, Raft>) -> Result<(), Violation> {
-        // None: a node that would vote for anyone (empty, or Byzantine).
         let logs: Vec<Option<&Log>> = (0..view.states.len())
             .map(|i| match (&view.states[i], &view.durables[i]) {
-                _ if !view.is_correct(NodeId(i as u32)) => None,
                 (Some(s), _) => Some(&s.log),
                 (None, Some(d)) => Some(&d.log),
                 (None, None) => None,
@@ -110,8 +109,10 @@ impl RaftMonitor {
             return Ok(()); // it holds everything committed
         }
         let (last_term, len) = (log.last_term(), log.len());
-        let voters: Vec<usize> =
-            (0..logs.len()).filter(|&v| logs[v].is_none_or(|l| (last_term, len) >= (l.last_term(), l.len()))).collect();
+        let voters: Vec<usize> = (0..logs.len())
+            .filter(|&v| view.is_correct(NodeId(v as u32)))
+            .filter(|&v| logs[v].is_none_or(|l| (last_term, len) >= (l.last_term(), l.len())))
+            .collect();
         if voters.len() * 2 <= logs.len() {
             return Ok(());
         }
