@@ -139,7 +139,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
 
     /// Turns `node` Byzantine (a scheduled fault).
     pub(super) fn turn_byzantine(&mut self, node: NodeId, strategy: &Strategy, payload: u64) {
-        self.trace.record(self.now, TraceKind::Fault, Actor::Node(node), None, None, payload, || {
+        self.trace.record(self.now, TraceKind::Fault, Actor::World, None, None, payload, || {
             format!("{node} turns Byzantine: {strategy}")
         });
         if self.byz.flags.is_empty() {
