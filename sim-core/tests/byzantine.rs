@@ -55,7 +55,7 @@ impl Protocol for Notes {
         let to = NodeId(((id.0 as u64 + 1 + ctx.random(n - 1)) % n) as u32);
         s.sent += 1;
         ctx.send(to, Note { origin: id, seq: s.sent });
-        if s.sent % 4 == 0 {
+        if s.sent.is_multiple_of(4) {
             ctx.broadcast(Note { origin: id, seq: s.sent });
         }
         let after = MS + ctx.random(3 * MS);

@@ -55,17 +55,14 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
 
     /// Draws the rates of link `l` for `adversary` (or clears them).
     pub(super) fn install_adversary(&mut self, l: usize, adversary: Option<Adversary>) {
-        self.byz.rates[l] = match adversary {
-            None => None,
-            Some(a) => Some(Rates {
-                drop: self.draw_rate(a.drop),
-                delay: self.draw_rate(a.delay),
-                delay_max_ns: a.delay_max_ns,
-                replay: self.draw_rate(a.replay),
-                corrupt: self.draw_rate(a.corrupt),
-                forge: self.draw_rate(a.forge),
-            }),
-        };
+        self.byz.rates[l] = adversary.map(|a| Rates {
+            drop: self.draw_rate(a.drop),
+            delay: self.draw_rate(a.delay),
+            delay_max_ns: a.delay_max_ns,
+            replay: self.draw_rate(a.replay),
+            corrupt: self.draw_rate(a.corrupt),
+            forge: self.draw_rate(a.forge),
+        });
     }
 
     /// Draws the rates of every link whose model has an adversary.
