@@ -102,7 +102,7 @@ impl Pbft {
         if cp.seq <= s.low {
             return;
         }
-        if cp.seq > s.last_executed {
+        let store = if cp.seq > s.last_executed {
             if state_digest(&store) != cp.state {
                 return; // not the state the proof certifies
             }
@@ -111,14 +111,15 @@ impl Pbft {
             s.last_executed = cp.seq;
             let st = &s.store;
             s.pending.retain(|id, _| !st.sessions.get(&id.client).is_some_and(|(seq, _)| *seq >= id.seq));
+            store
         } else {
-            // Executed that far already: the proof must certify our own state.
-            let own = s.checkpoints.get(&cp.seq).and_then(|r| r.own.as_ref());
-            match own {
-                Some((digest, _)) if *digest == cp.state => {}
+            // Executed that far already: the proof must certify our own
+            // state, and we keep our own copy (the sender's may be a lie).
+            match s.checkpoints.get(&cp.seq).and_then(|r| r.own.clone()) {
+                Some((digest, own)) if digest == cp.state => own,
                 _ => return,
             }
-        }
+        };
         self.make_stable(s, cp.seq, proof, store, ctx);
         self.try_execute(s, ctx);
         self.update_request_timer(s, ctx);

@@ -136,7 +136,7 @@ impl Default for Pbft {
         Pbft {
             checkpoint_interval: 10,
             window: 20,
-            view_change_timeout_ns: 200 * NANOS_PER_MILLI,
+            view_change_timeout_ns: 400 * NANOS_PER_MILLI,
             tick_ns: 50 * NANOS_PER_MILLI,
             bug: None,
         }

@@ -315,8 +315,8 @@ impl Pbft {
     }
 
     /// Every tick: tell the others how far this replica got, resend its own
-    /// messages for what is not executed yet (links lose messages), and let
-    /// the primary fill the window.
+    /// messages for what has not committed here yet (links lose messages),
+    /// and let the primary fill the window.
     pub(super) fn on_tick(&self, s: &mut PbftState, ctx: &mut Ctx<'_, Self>) {
         ctx.set_timer(PbftTimer::Tick, self.tick_ns);
         let status =
@@ -329,8 +329,11 @@ impl Pbft {
             return;
         }
         let me = ctx.id();
-        for (_, slot) in s.log.range(s.last_executed + 1..) {
-            if slot.view != s.view {
+        // Not "above last_executed": after a view change, a slot executed
+        // in an earlier view must commit again in this one before replicas
+        // that missed it can execute it.
+        for slot in s.log.values() {
+            if slot.view != s.view || slot.committed {
                 continue;
             }
             for msg in own_messages(slot, me) {

@@ -6,6 +6,7 @@ mod echo;
 mod gossip;
 mod lamport_mutex;
 mod paxos;
+mod pbft;
 mod raft;
 mod three_pc;
 mod two_pc;
@@ -37,6 +38,7 @@ pub fn all() -> Vec<ProtocolEntry> {
         raft::entry(),
         paxos::entry(),
         paxos::multi_entry(),
+        pbft::entry(),
         gossip::entry(),
         gossip::eventual_entry(),
         two_pc::entry(),
