@@ -89,6 +89,26 @@ fn a_malformed_scenario_file_names_the_problem_and_exits_2() {
             "network.link",
         ),
         ("negative.json", "{\"limits\": {\"time_ns\": -5}}", "limits.time_ns"),
+        (
+            "bad_strategy.json",
+            "{\"faults\": [{\"at_ns\": 0, \"fault\": \"byzantine\", \"node\": 1, \"strategy\": \"teleport\"}]}",
+            "field `faults[0].strategy`: unknown Byzantine strategy `teleport` for raft (known: silent, equivocate, replay, corrupt, forge, lie-about-state)",
+        ),
+        (
+            "no_strategy.json",
+            "{\"faults\": [{\"at_ns\": 0, \"fault\": \"byzantine\", \"node\": 1}]}",
+            "strategy",
+        ),
+        (
+            "bad_adversary.json",
+            "{\"network\": {\"link\": {\"adversary\": {\"forge\": {\"numerator\": 3, \"denominator\": 2}}}}}",
+            "network.link",
+        ),
+        (
+            "adversary_typo.json",
+            "{\"network\": {\"link\": {\"adversary\": {\"forgery\": {\"numerator\": 1, \"denominator\": 2}}}}}",
+            "forgery",
+        ),
     ];
     for (name, text, expected) in cases {
         let path = dir.join(name);

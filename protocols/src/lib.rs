@@ -7,6 +7,7 @@ pub mod gossip;
 pub mod kv;
 pub mod lamport_mutex;
 pub mod paxos;
+pub mod pbft;
 pub mod raft;
 pub mod three_pc;
 pub mod two_pc;

@@ -34,6 +34,7 @@ pub const CSS: &str = "\
 .msg.dup{stroke:#ff7f0e;marker-end:url(#arrowdup)}\
 .drop{stroke:#d62728;stroke-width:1.2;stroke-dasharray:3 2}\
 .cross{stroke:#d62728;stroke-width:2}\
+.byzantine{fill:#8e24aa}.rejected{stroke:#8e24aa;stroke-width:2}\
 .stub{stroke:#999;stroke-width:1;stroke-dasharray:2 3}\
 .dupmark{font:bold 10px sans-serif;fill:#ff7f0e}\
 .ev{cursor:pointer}\
@@ -73,6 +74,8 @@ fn kind_name(k: TraceKind) -> &'static str {
         TraceKind::Violation => "violation",
         TraceKind::Panic => "panic",
         TraceKind::State => "state",
+        TraceKind::Byzantine => "byzantine",
+        TraceKind::Rejected => "rejected",
     }
 }
 
@@ -399,6 +402,12 @@ pub fn render_layout(events: &[TraceEvent], view: &View, lay: &Layout, options: 
                 annotations.entry(r).or_default().push((format!("{label} on {}: {}", e.actor, e.detail), "bad"));
                 format!("<circle class=\"violation\" cx=\"{x}\" cy=\"{y}\" r=\"6\"/>")
             }
+            TraceKind::Byzantine => {
+                annotations.entry(r).or_default().push((format!("{} Byzantine: {}", e.actor, e.detail), "fault"));
+                format!("<path class=\"byzantine\" d=\"M{},{}l6,6l-6,6l-6,-6z\"/>", x, y - 6)
+            }
+            // A message that failed authentication: a cross where it was discarded.
+            TraceKind::Rejected => format!("<path class=\"rejected\" d=\"M{},{}l8,8m0,-8l-8,8\"/>", x - 4, y - 4),
             TraceKind::Fault | TraceKind::Persist | TraceKind::State | TraceKind::Duplicate => continue,
         };
         let _ = writeln!(s, "<g class=\"ev\" data-i=\"{idx}\"><title>{title}</title>{shape}</g>");

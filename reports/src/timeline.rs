@@ -20,6 +20,8 @@ fn kind_label(kind: TraceKind) -> &'static str {
         TraceKind::Violation => "VIOLATION",
         TraceKind::Panic => "PANIC",
         TraceKind::State => "state",
+        TraceKind::Byzantine => "BYZANTINE",
+        TraceKind::Rejected => "reject",
     }
 }
 
@@ -33,7 +35,7 @@ pub fn render_text(events: &[TraceEvent], verbose: bool) -> String {
         }
         let peer = match (e.kind, e.peer) {
             (TraceKind::Send, Some(p)) => format!("-> {p}"),
-            (TraceKind::Deliver | TraceKind::Drop, Some(p)) => format!("<- {p}"),
+            (TraceKind::Deliver | TraceKind::Drop | TraceKind::Rejected, Some(p)) => format!("<- {p}"),
             (_, Some(p)) => format!("{p}"),
             (_, None) => String::new(),
         };
@@ -72,6 +74,8 @@ fn kind_color(kind: TraceKind) -> &'static str {
         TraceKind::Invoke | TraceKind::Complete => "\x1b[36m",
         TraceKind::Note | TraceKind::Persist | TraceKind::State => "\x1b[2m",
         TraceKind::Send | TraceKind::Deliver => "",
+        TraceKind::Byzantine => "\x1b[1;35m",
+        TraceKind::Rejected => "\x1b[31m",
     }
 }
 
@@ -98,7 +102,7 @@ pub fn render_text_view(events: &[TraceEvent], shown: &[usize], options: TextOpt
         let peer = match (e.kind, e.peer) {
             (TraceKind::Send | TraceKind::Duplicate, Some(p)) => format!("-> {p}"),
             (TraceKind::Drop, Some(p)) if at_sender => format!("-> {p}"),
-            (TraceKind::Deliver | TraceKind::Drop, Some(p)) => format!("<- {p}"),
+            (TraceKind::Deliver | TraceKind::Drop | TraceKind::Rejected, Some(p)) => format!("<- {p}"),
             (_, Some(p)) => format!("{p}"),
             (_, None) => String::new(),
         };

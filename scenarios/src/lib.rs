@@ -9,6 +9,7 @@ pub mod judge;
 pub mod kv_client;
 pub mod liveness;
 pub mod models;
+pub mod pbft_client;
 pub mod registry;
 pub mod repro;
 pub mod runner;

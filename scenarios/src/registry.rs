@@ -16,6 +16,12 @@ pub fn bugs_of(protocol: &str) -> Vec<&'static str> {
     catalog::all().into_iter().find(|p| p.name == protocol).map(|p| p.bugs).unwrap_or_default()
 }
 
+/// A protocol's own Byzantine strategies (the generic ones are in
+/// `sim_core::byzantine::GENERIC_STRATEGIES`).
+pub fn byzantine_strategies_of(protocol: &str) -> &'static [&'static str] {
+    catalog::all().into_iter().find(|p| p.name == protocol).map(|p| p.byzantine_strategies).unwrap_or_default()
+}
+
 /// Every built-in scenario, in the order `faultline list` shows them.
 pub fn builtin() -> Vec<Scenario> {
     catalog::all().iter().flat_map(|p| (p.scenarios)()).collect()

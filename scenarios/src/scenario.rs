@@ -226,6 +226,9 @@ impl Scenario {
         }
         self.nemesis.validate().map_err(|e| err("nemesis", e))?;
         self.faults.validate(self.nodes).map_err(|e| err("faults", e))?;
+        self.faults
+            .validate_strategies(&self.protocol, crate::registry::byzantine_strategies_of(&self.protocol))
+            .map_err(|(i, e)| err(&format!("faults[{i}].strategy"), e))?;
         if self.limits.time_ns == 0 {
             return Err(err("limits.time_ns", "must be positive"));
         }

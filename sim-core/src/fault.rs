@@ -1,6 +1,7 @@
 //! Faults are data: a schedule is a list of timed faults, written out
 //! explicitly for every run (whether a person or the nemesis made it).
 
+use crate::byzantine::Strategy;
 use crate::clock::ClockModel;
 use crate::ids::NodeId;
 use crate::link::LinkModel;
@@ -41,6 +42,10 @@ pub enum Fault {
     },
     /// Changes a node's clock.
     ClockSkew { node: NodeId, clock: ClockModel },
+    /// The node turns Byzantine and follows `strategy` from now on (a later
+    /// `byzantine` fault on the same node replaces the strategy). Invariants
+    /// judge correct nodes only.
+    Byzantine { node: NodeId, strategy: Strategy },
 }
 
 impl Fault {
@@ -58,13 +63,14 @@ impl Fault {
             Fault::Heal => "heal",
             Fault::SetLink { .. } => "set-link",
             Fault::ClockSkew { .. } => "clock-skew",
+            Fault::Byzantine { .. } => "byzantine",
         }
     }
 
     fn nodes(&self) -> Vec<NodeId> {
         match self {
             Fault::Crash { node } | Fault::Recover { node } | Fault::Isolate { node } => vec![*node],
-            Fault::ClockSkew { node, .. } => vec![*node],
+            Fault::ClockSkew { node, .. } | Fault::Byzantine { node, .. } => vec![*node],
             Fault::Partition { groups } => groups.iter().flatten().copied().collect(),
             Fault::PartitionOneWay { from, to } => from.iter().chain(to).copied().collect(),
             Fault::SetLink { from, to, .. } => from.iter().chain(to.iter()).copied().collect(),
@@ -118,6 +124,27 @@ impl FaultSchedule {
 
     pub fn len(&self) -> usize {
         self.faults.len()
+    }
+
+    /// Whether the schedule makes a node Byzantine or a link arbitrary
+    /// (then the engine authenticates every message).
+    pub fn is_adversarial(&self) -> bool {
+        self.faults.iter().any(|f| match &f.fault {
+            Fault::Byzantine { .. } => true,
+            Fault::SetLink { link, .. } => link.adversary.is_some(),
+            _ => false,
+        })
+    }
+
+    /// Every Byzantine strategy is generic or one of `own` (the protocol's);
+    /// the error gives the entry's index and names the known strategies.
+    pub fn validate_strategies(&self, protocol: &str, own: &[&str]) -> Result<(), (usize, String)> {
+        for (i, f) in self.faults.iter().enumerate() {
+            if let Fault::Byzantine { strategy, .. } = &f.fault {
+                strategy.validate(protocol, own).map_err(|e| (i, e))?;
+            }
+        }
+        Ok(())
     }
 
     /// Every fault names existing nodes and valid models; errors name the entry.

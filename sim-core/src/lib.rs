@@ -6,6 +6,7 @@
 //! particular protocol, of histories or of checkers.
 
 pub mod auth;
+pub mod byzantine;
 pub mod choices;
 pub mod hash;
 pub mod ids;
@@ -14,7 +15,8 @@ pub mod ratio;
 pub mod tape;
 pub mod time;
 
-pub use auth::{Signature, Signed};
+pub use auth::{Envelope, Signature, Signed};
+pub use byzantine::{ByzantineCtx, Strategy};
 pub use choices::{ChoiceSource, Choices, Recorded, Stream};
 pub use hash::{hash_hex, stable_hash, StableHasher};
 pub use ids::{Actor, ClientId, NodeId};
@@ -37,7 +39,7 @@ pub mod world;
 
 pub use clock::ClockModel;
 pub use fault::{Fault, FaultSchedule, ScheduledFault};
-pub use link::{Delay, LinkModel};
+pub use link::{Adversary, Delay, LinkModel};
 pub use nemesis::Nemesis;
 pub use sim::{Outcome, RunResult, RunStats, Simulator};
 pub use trace::{Trace, TraceEvent, TraceKind, TraceLevel};

@@ -7,6 +7,7 @@
 //! the explorer (every path, with state hashing).
 
 use crate::auth::Signed;
+use crate::byzantine::ByzantineCtx;
 use crate::choices::{Choices, Stream};
 use crate::ids::{ClientId, NodeId};
 use crate::time::Time;
@@ -64,21 +65,73 @@ pub trait Protocol: Sized + 'static {
         false
     }
 
+    /// Byzantine strategies this protocol defines besides the generic ones
+    /// (`crate::byzantine::GENERIC_STRATEGIES`), as scenarios spell them.
+    /// Its `tamper` and `lie_about_state` receive these names.
+    fn byzantine_strategies(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// What a Byzantine node whose state is `state` sends to `to` instead of
+    /// `msg`, under the strategy `byz.strategy()` (`equivocate`, `corrupt`,
+    /// `forge` or one of the protocol's). Called once per recipient, so
+    /// equivocation can give each peer its own version. `None`: no tampering
+    /// (the message goes as it is). `byz` signs as the Byzantine node only,
+    /// and draws from the adversary stream.
+    fn tamper(
+        &self,
+        _state: &Self::State,
+        _to: NodeId,
+        _msg: &Self::Msg,
+        _byz: &mut ByzantineCtx<'_>,
+    ) -> Option<Self::Msg> {
+        None
+    }
+
+    /// `lie-about-state` (and the protocol's strategies): rewrites a Byzantine
+    /// node's own state before each of its handlers runs, so what it then
+    /// says rests on the lie. Returns what it claimed, for the trace (`None`:
+    /// nothing changed).
+    fn lie_about_state(&self, _state: &mut Self::State, _byz: &mut ByzantineCtx<'_>) -> Option<String> {
+        None
+    }
+
     /// Checks the safety invariants over all nodes; called after every event.
     /// Keep it cheap: `view.changed` names the node the last event touched.
+    /// Judge correct nodes only (`view.is_correct`): a Byzantine node's
+    /// state is whatever it pretends.
     fn check_invariants(&self, _monitor: &mut Self::Monitor, _view: &SystemView<'_, Self>) -> Result<(), Violation> {
         Ok(())
     }
 }
 
 /// What the invariants see: every node's state (`None` while crashed) and
-/// durable state.
+/// durable state, and which nodes are Byzantine.
 pub struct SystemView<'a, P: Protocol> {
     pub states: &'a [Option<P::State>],
     pub durables: &'a [Option<P::Durable>],
     /// The node the last event ran on, if any.
     pub changed: Option<NodeId>,
     pub time: Time,
+    /// `byzantine[i]`: node `i` has turned Byzantine. May be shorter than
+    /// `states` (empty: no Byzantine node); use [`SystemView::is_correct`].
+    pub byzantine: &'a [bool],
+}
+
+impl<P: Protocol> SystemView<'_, P> {
+    /// Whether `node` is correct (not Byzantine): invariants judge only these.
+    pub fn is_correct(&self, node: NodeId) -> bool {
+        !self.byzantine.get(node.index()).copied().unwrap_or(false)
+    }
+
+    /// The state of a live, correct node (`None` if crashed or Byzantine).
+    pub fn correct_state(&self, node: NodeId) -> Option<&P::State> {
+        if self.is_correct(node) {
+            self.states.get(node.index()).and_then(Option::as_ref)
+        } else {
+            None
+        }
+    }
 }
 
 /// A broken invariant.

@@ -6,6 +6,10 @@
 //! A panic inside a protocol handler or invariant is caught and becomes the
 //! run's outcome, so one buggy handler never takes down a fuzz campaign.
 
+mod arbitrary_links;
+mod byzantine_nodes;
+
+use crate::auth::Envelope;
 use crate::choices::{Choices, Stream};
 use crate::clock::ClockModel;
 use crate::fault::Fault;
@@ -18,6 +22,7 @@ use crate::time::Time;
 use crate::trace::{Trace, TraceEvent, TraceKind};
 use crate::workload::{ClientCtx, ClientEffect, Workload};
 use crate::world::WorldConfig;
+use byzantine_nodes::{ByzantineWorld, Seal};
 use serde::{Deserialize, Serialize};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -58,6 +63,16 @@ pub struct RunStats {
     pub messages_dropped: u64,
     pub messages_duplicated: u64,
     pub choices_drawn: u64,
+    /// Messages that failed authentication at the receiver (forged or corrupted).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub messages_rejected: u64,
+    /// What Byzantine nodes and link adversaries did (trace `byzantine` events).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub byzantine_actions: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,12 +84,41 @@ pub struct RunResult {
 }
 
 enum Event<P: Protocol> {
-    Deliver { from: NodeId, to: NodeId, msg: P::Msg, send: u64, payload: u64 },
-    Timer { node: NodeId, token: u64 },
-    Request { client: ClientId, node: NodeId, request: P::Request, send: u64, payload: u64 },
-    Response { node: NodeId, client: ClientId, response: P::Response, send: u64, payload: u64 },
-    ClientTimer { client: ClientId, token: u64 },
-    Fault { index: usize },
+    /// `from` is the real sender (the link); `auth` is `None` in worlds
+    /// without adversaries, where nothing could fail authentication.
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        msg: P::Msg,
+        send: u64,
+        payload: u64,
+        auth: Option<Box<Envelope>>,
+    },
+    Timer {
+        node: NodeId,
+        token: u64,
+    },
+    Request {
+        client: ClientId,
+        node: NodeId,
+        request: P::Request,
+        send: u64,
+        payload: u64,
+    },
+    Response {
+        node: NodeId,
+        client: ClientId,
+        response: P::Response,
+        send: u64,
+        payload: u64,
+    },
+    ClientTimer {
+        client: ClientId,
+        token: u64,
+    },
+    Fault {
+        index: usize,
+    },
 }
 
 /// One world, ready to run.
@@ -104,6 +148,7 @@ pub struct Simulator<P: Protocol, W: Workload<P>> {
     stats: RunStats,
     outcome: Option<Outcome>,
     started: bool,
+    byz: ByzantineWorld<P>,
 }
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
@@ -122,6 +167,9 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
     pub fn new(protocol: P, workload: W, config: WorldConfig, choices: Choices) -> Self {
         if let Err(e) = config.validate() {
             panic!("invalid world configuration: {e}");
+        }
+        if let Err((i, e)) = config.schedule.validate_strategies(protocol.name(), protocol.byzantine_strategies()) {
+            panic!("invalid world configuration: faults[{i}].strategy: {e}");
         }
         let n = config.nodes;
         Simulator {
@@ -148,6 +196,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
             stats: RunStats::default(),
             outcome: None,
             started: false,
+            byz: ByzantineWorld::new(&config),
             config,
         }
     }
@@ -213,6 +262,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
         for (index, f) in self.config.schedule.faults.iter().enumerate() {
             self.queue.push(f.at_ns, Event::Fault { index });
         }
+        self.install_adversaries();
         for i in 0..self.config.nodes {
             let id = NodeId(i as u32);
             let state = self.call_node(id, |p, ctx| p.init(id, ctx));
@@ -262,7 +312,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
             return;
         }
         match event {
-            Event::Deliver { from, to, msg, send, payload } => self.deliver(from, to, msg, send, payload),
+            Event::Deliver { from, to, msg, send, payload, auth } => self.deliver(from, to, msg, send, payload, auth),
             Event::Timer { node, token } => self.fire_timer(node, token),
             Event::Request { client, node, request, send, payload } => {
                 self.deliver_request(client, node, request, send, payload)
@@ -306,7 +356,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
         }
     }
 
-    fn deliver(&mut self, from: NodeId, to: NodeId, msg: P::Msg, send: u64, payload: u64) {
+    fn deliver(&mut self, from: NodeId, to: NodeId, msg: P::Msg, send: u64, payload: u64, auth: Option<Box<Envelope>>) {
         let link = from.index() * self.config.nodes + to.index();
         self.inflight[link] -= 1;
         let reason = if self.cut[link] {
@@ -329,6 +379,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
             );
             return;
         }
+        let Some(from) = self.authenticate(from, to, &msg, send, auth) else { return };
         self.stats.messages_delivered += 1;
         self.trace.record(
             self.now,
@@ -380,6 +431,9 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
 
     /// Calls a handler on a live node, then applies its effects and checks invariants.
     fn run_handler(&mut self, node: NodeId, handler: impl FnOnce(&P, &mut P::State, &mut Ctx<'_, P>)) {
+        if self.byz.is_byzantine(node) && !self.lie_before_handler(node) {
+            return;
+        }
         let i = node.index();
         let local = self.clocks[i].local(self.now);
         let state = self.states[i].as_mut().expect("handlers run on live nodes");
@@ -431,7 +485,13 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
         if self.outcome.is_some() || !self.config.check_invariants {
             return;
         }
-        let view = SystemView { states: &self.states, durables: &self.durables, changed, time: self.now };
+        let view = SystemView {
+            states: &self.states,
+            durables: &self.durables,
+            changed,
+            time: self.now,
+            byzantine: &self.byz.flags,
+        };
         let protocol = &self.protocol;
         let monitor = &mut self.monitor;
         match catch_unwind(AssertUnwindSafe(|| protocol.check_invariants(monitor, &view))) {
@@ -451,6 +511,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
         let mut effects = std::mem::take(&mut self.effects);
         for effect in effects.drain(..) {
             match effect {
+                Effect::Send { to, msg } if self.byz.is_byzantine(node) => self.byzantine_send(node, to, msg),
                 Effect::Send { to, msg } => self.transmit(node, to, msg),
                 Effect::SetTimer { timer, after } => {
                     let i = node.index();
@@ -469,6 +530,9 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
                     self.last_persist[i] = Some(self.now);
                 }
                 Effect::Reply { client, response } => {
+                    if self.byz.is_byzantine(node) && self.withholds_reply(node, client, &response) {
+                        continue;
+                    }
                     let payload = stable_hash(&response);
                     self.stats.messages_sent += 1;
                     let send = self.trace.record(
@@ -505,6 +569,11 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
 
     /// Sends a message over the link `from -> to`, as the link model decides.
     fn transmit(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
+        self.transmit_sealed(from, to, msg, Seal::Genuine)
+    }
+
+    /// [`Self::transmit`] with the envelope a Byzantine sender chose.
+    fn transmit_sealed(&mut self, from: NodeId, to: NodeId, msg: P::Msg, seal: Seal) {
         let n = self.config.nodes;
         assert!(to.index() < n, "{from} sent to {to}, which does not exist ({n} nodes)");
         let payload = stable_hash(&msg);
@@ -544,6 +613,14 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
             self.choices.set_link(None);
             return;
         }
+        let mut auth = self.byz.seal(from, to, payload, seal);
+        let extra = match link.adversary {
+            None => 0,
+            Some(_) => match self.link_adversary(from, to, &msg, send, &mut auth) {
+                Some(extra) => extra,
+                None => return,
+            },
+        };
         let copies = if self.choices.chance(Stream::Network, link.duplicate) {
             self.stats.messages_duplicated += 1;
             self.trace.record(
@@ -561,7 +638,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
         };
         let mut msg = Some(msg);
         for copy in 0..copies {
-            let mut delay = link.delay.sample(&mut self.choices);
+            let mut delay = link.delay.sample(&mut self.choices).saturating_add(extra);
             if self.choices.chance(Stream::Network, link.reorder) {
                 delay = delay.saturating_add(self.choices.range(Stream::Network, 0, link.reorder_delay_max_ns));
             }
@@ -572,7 +649,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
             }
             let m = if copy + 1 == copies { msg.take().expect("message") } else { msg.clone().expect("message") };
             self.inflight[l] += 1;
-            self.queue.push(at, Event::Deliver { from, to, msg: m, send, payload });
+            self.queue.push(at, Event::Deliver { from, to, msg: m, send, payload, auth: auth.clone() });
         }
         self.choices.set_link(None);
     }
@@ -723,6 +800,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
                     }
                 }
             }
+            Fault::Byzantine { node, strategy } => self.turn_byzantine(*node, strategy, payload),
             Fault::IsolateLeader => {
                 let leader = self.leader();
                 self.trace.record(self.now, TraceKind::Fault, Actor::World, None, None, payload, || match leader {
@@ -766,6 +844,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
                             for b in 0..n {
                                 if from.is_none_or(|f| f.index() == a) && to.is_none_or(|t| t.index() == b) {
                                     self.links[a * n + b] = *link;
+                                    self.install_adversary(a * n + b, link.adversary);
                                 }
                             }
                         }
@@ -775,7 +854,8 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
                     | Fault::Recover { .. }
                     | Fault::CrashLeader
                     | Fault::RecoverAll
-                    | Fault::IsolateLeader => unreachable!("handled above"),
+                    | Fault::IsolateLeader
+                    | Fault::Byzantine { .. } => unreachable!("handled above"),
                 }
             }
         }

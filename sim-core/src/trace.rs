@@ -46,6 +46,13 @@ pub enum TraceKind {
     /// A node's whole state after an event ran on it (full traces only, not
     /// hashed): what reports show when stepping through a run.
     State,
+    /// A Byzantine node or an arbitrary link's adversary acted: withheld,
+    /// tampered with, forged, replayed, corrupted or delayed a message, or
+    /// lied about the node's state.
+    Byzantine,
+    /// A message failed authentication at its receiver (forged or corrupted)
+    /// and was discarded.
+    Rejected,
 }
 
 impl TraceKind {

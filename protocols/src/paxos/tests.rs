@@ -72,8 +72,13 @@ impl<P: Protocol> Cluster<P> {
                 Effect::Note { .. } => {}
             }
         }
-        let view =
-            SystemView { states: &self.states, durables: &self.durables, changed: Some(node), time: self.events };
+        let view = SystemView {
+            states: &self.states,
+            durables: &self.durables,
+            changed: Some(node),
+            time: self.events,
+            byzantine: &[],
+        };
         if let Err(v) = self.p.check_invariants(&mut self.monitor, &view) {
             self.violation.get_or_insert(v);
         }

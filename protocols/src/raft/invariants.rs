@@ -9,6 +9,11 @@
 //! only at what changed there, so it costs O(1) per event in the common case.
 //! Logs are compared through their prefix fingerprints (`Log::chain_at`): equal
 //! fingerprints at index i mean equal logs up to i.
+//!
+//! Only correct nodes are judged (`view.is_correct`): a Byzantine node's
+//! state is whatever it pretends. The committed-entry lookahead counts the
+//! votes of correct nodes only (a Byzantine voter could always add its own,
+//! which says only that Raft is not Byzantine-tolerant).
 
 use super::log::Log;
 use super::messages::Entry;
@@ -73,7 +78,7 @@ impl RaftMonitor {
     }
 
     fn check_node(&mut self, n: NodeId, view: &SystemView<'_, Raft>) -> Result<(), Violation> {
-        let Some(Some(s)) = view.states.get(n.index()) else { return Ok(()) }; // crashed
+        let Some(s) = view.correct_state(n) else { return Ok(()) }; // crashed or Byzantine
         self.log_matching(n, &s.log)?;
         self.election_safety(n, s)?;
         self.state_machine_safety(n, s, view)
@@ -95,14 +100,19 @@ impl RaftMonitor {
                 (None, None) => None,
             })
             .collect();
+        if !view.is_correct(m) {
+            return Ok(());
+        }
         let Some(log) = logs[m.index()] else { return Ok(()) };
         let upto = self.committed.len() as u64;
         if upto == 0 || log.chain_at(upto) == Some(self.committed[(upto - 1) as usize].chain) {
             return Ok(()); // it holds everything committed
         }
         let (last_term, len) = (log.last_term(), log.len());
-        let voters: Vec<usize> =
-            (0..logs.len()).filter(|&v| logs[v].is_none_or(|l| (last_term, len) >= (l.last_term(), l.len()))).collect();
+        let voters: Vec<usize> = (0..logs.len())
+            .filter(|&v| view.is_correct(NodeId(v as u32)))
+            .filter(|&v| logs[v].is_none_or(|l| (last_term, len) >= (l.last_term(), l.len())))
+            .collect();
         if voters.len() * 2 <= logs.len() {
             return Ok(());
         }
@@ -274,10 +284,10 @@ impl RaftMonitor {
             let (Some(entry), Some(chain)) = (s.log.get(i), s.log.chain_at(i)) else { break };
             self.committed.push(Committed { entry: entry.clone(), chain, commit_term: s.current_term, node: n });
         }
-        for (m, other) in view.states.iter().enumerate() {
-            if let Some(o) = other {
+        for m in (0..view.states.len() as u32).map(NodeId) {
+            if let Some(o) = view.correct_state(m) {
                 if o.is_leader() && o.current_term > s.current_term {
-                    self.leader_holds(NodeId(m as u32), o, upto)?;
+                    self.leader_holds(m, o, upto)?;
                 }
             }
         }

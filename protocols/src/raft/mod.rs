@@ -83,7 +83,14 @@
 //! * `no-log-check`: votes without the up-to-date check.
 //! * `commit-old-term`: the leader commits old-term entries by counting replicas (Figure 8).
 //! * `forget-vote`: `votedFor` is not persisted, so a node votes twice in a term.
+//!
+//! ## Byzantine nodes (`byzantine.rs`)
+//!
+//! Raft assumes crash faults only. The invariants judge correct nodes only;
+//! `byzantine.rs` says how an equivocating, vote-corrupting or lying node
+//! breaks them (`raft-byzantine` shows the last).
 
+mod byzantine;
 mod invariants;
 mod log;
 mod messages;
@@ -97,7 +104,7 @@ pub use messages::{Entry, RaftMsg, RaftTimer};
 pub use node::{RaftDurable, RaftState, Role};
 
 use crate::kv::{KvReply, KvRequest};
-use sim_core::{ClientId, Ctx, NodeId, Protocol, SystemView, Violation, NANOS_PER_MILLI};
+use sim_core::{ByzantineCtx, ClientId, Ctx, NodeId, Protocol, SystemView, Violation, NANOS_PER_MILLI};
 use std::fmt;
 use std::str::FromStr;
 
@@ -269,6 +276,22 @@ impl Protocol for Raft {
             None => RaftState::new(0, None, Log::new()),
         };
         self.start_node(s, ctx)
+    }
+
+    /// Byzantine Raft (see `byzantine.rs` for what each lie breaks).
+    fn tamper(&self, _s: &RaftState, to: NodeId, msg: &RaftMsg, byz: &mut ByzantineCtx<'_>) -> Option<RaftMsg> {
+        match byz.strategy() {
+            "equivocate" => byzantine::equivocate(msg, to),
+            "corrupt" => byzantine::corrupt(msg),
+            _ => None,
+        }
+    }
+
+    fn lie_about_state(&self, s: &mut RaftState, byz: &mut ByzantineCtx<'_>) -> Option<String> {
+        match byz.strategy() {
+            "lie-about-state" => byzantine::lie_about_state(s, byz),
+            _ => None,
+        }
     }
 
     fn check_invariants(&self, monitor: &mut RaftMonitor, view: &SystemView<'_, Self>) -> Result<(), Violation> {

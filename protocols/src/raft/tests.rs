@@ -88,8 +88,13 @@ impl Cluster {
                 Effect::Note { .. } => {}
             }
         }
-        let view =
-            SystemView { states: &self.states, durables: &self.durables, changed: Some(node), time: self.events };
+        let view = SystemView {
+            states: &self.states,
+            durables: &self.durables,
+            changed: Some(node),
+            time: self.events,
+            byzantine: &[],
+        };
         if let Err(v) = self.raft.check_invariants(&mut self.monitor, &view) {
             self.violation.get_or_insert(v);
         }
@@ -534,7 +539,7 @@ fn node_state(term: u64, role: Role, entries: &[(u64, &str)], commit_index: u64)
 
 fn check(monitor: &mut RaftMonitor, states: &[Option<RaftState>], changed: Option<NodeId>) -> Result<(), Violation> {
     let durables = vec![None; states.len()];
-    let view = SystemView { states, durables: &durables, changed, time: 0 };
+    let view = SystemView { states, durables: &durables, changed, time: 0, byzantine: &[] };
     Raft::default().check_invariants(monitor, &view)
 }
 

@@ -10,6 +10,7 @@ pub fn entry() -> ProtocolEntry {
     ProtocolEntry {
         name: "echo",
         bugs: vec!["double-pong"],
+        byzantine_strategies: &[],
         scenarios,
         play: |scenario, world, choices| {
             let protocol = Echo { bug: scenario.bug.as_deref().map(|_| EchoBug::DoublePong), ..Echo::new() };

@@ -31,6 +31,7 @@ pub fn entry() -> ProtocolEntry {
     ProtocolEntry {
         name: "gossip",
         bugs: GossipBug::ALL.iter().map(|b| b.name()).collect(),
+        byzantine_strategies: &[],
         scenarios: causal_scenarios,
         play: |scenario, world, choices| {
             let bug = scenario
@@ -48,6 +49,7 @@ pub fn eventual_entry() -> ProtocolEntry {
     ProtocolEntry {
         name: "gossip-eventual",
         bugs: Vec::new(),
+        byzantine_strategies: &[],
         scenarios: eventual_scenarios,
         play: |scenario, world, choices| Ok(play_gossip(Gossip::eventual(), scenario, world, choices)),
     }

@@ -27,6 +27,7 @@ pub fn entry() -> ProtocolEntry {
     ProtocolEntry {
         name: "lamport-mutex",
         bugs: MutexBug::ALL.iter().map(|b| b.name()).collect(),
+        byzantine_strategies: &[],
         scenarios,
         play: |scenario, world, choices| {
             let w = &scenario.workload;

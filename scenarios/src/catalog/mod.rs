@@ -6,6 +6,7 @@ mod echo;
 mod gossip;
 mod lamport_mutex;
 mod paxos;
+mod pbft;
 mod raft;
 mod three_pc;
 mod two_pc;
@@ -21,6 +22,10 @@ pub struct ProtocolEntry {
     pub name: &'static str,
     /// Its bug variants, as `--bug` spells them.
     pub bugs: Vec<&'static str>,
+    /// Its own Byzantine strategies (its `Protocol::byzantine_strategies`;
+    /// the simulator panics on a scheduled strategy the protocol lacks), so
+    /// scenario validation can name them. `&[]` if none.
+    pub byzantine_strategies: &'static [&'static str],
     /// Its built-in scenarios.
     pub scenarios: fn() -> Vec<Scenario>,
     /// Plays one (validated) scenario in the given world.
@@ -33,6 +38,7 @@ pub fn all() -> Vec<ProtocolEntry> {
         raft::entry(),
         paxos::entry(),
         paxos::multi_entry(),
+        pbft::entry(),
         gossip::entry(),
         gossip::eventual_entry(),
         two_pc::entry(),

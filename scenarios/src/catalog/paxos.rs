@@ -39,6 +39,7 @@ pub fn entry() -> ProtocolEntry {
     ProtocolEntry {
         name: "paxos",
         bugs: PaxosBug::ALL.iter().map(|b| b.name()).collect(),
+        byzantine_strategies: &[],
         scenarios: single_scenarios,
         play: |scenario, world, choices| {
             let w = &scenario.workload;
@@ -61,6 +62,7 @@ pub fn multi_entry() -> ProtocolEntry {
     ProtocolEntry {
         name: "multi-paxos",
         bugs: PaxosBug::ALL.iter().map(|b| b.name()).collect(),
+        byzantine_strategies: &[],
         scenarios: multi_scenarios,
         play: |scenario, world, choices| {
             let protocol = MultiPaxos::with_bug(parse_bug(scenario)?);

@@ -4,12 +4,16 @@ use super::{play, ProtocolEntry};
 use crate::kv_client::KvClients;
 use crate::scenario::{Network, Scenario};
 use protocols::raft::{Raft, RaftBug};
-use sim_core::{Delay, LinkModel, Nemesis, Ratio, NANOS_PER_MILLI, NANOS_PER_SEC};
+use sim_core::{
+    Delay, Fault, FaultSchedule, LinkModel, Nemesis, NodeId, Ratio, ScheduledFault, Strategy, NANOS_PER_MILLI,
+    NANOS_PER_SEC,
+};
 
 pub fn entry() -> ProtocolEntry {
     ProtocolEntry {
         name: "raft",
         bugs: RaftBug::ALL.iter().map(|b| b.name()).collect(),
+        byzantine_strategies: &[],
         scenarios,
         play: |scenario, world, choices| {
             let bug = scenario
@@ -184,6 +188,24 @@ fn scenarios() -> Vec<Scenario> {
         duration_max_ns: 20 * NANOS_PER_MILLI,
         ..Nemesis::default()
     };
+    v.push(busy_until_end(s));
+
+    let mut s = raft(
+        "raft-byzantine",
+        "One Byzantine Raft node lies about its term and log, wins an election and overwrites committed entries",
+        "Raft tolerates crashes, not lies. At 1 s node 0 turns Byzantine (strategy lie-about-state): \
+         whenever it follows a leader it claims a term one higher, which deposes the leader, and \
+         it claims that every entry of its log is from its current term, with forged commands. \
+         Voters trust what a candidate reports about its log (§5.4.1), so the liar's log looks \
+         the most up to date and it wins the next election; as leader it makes the correct \
+         followers replace entries they had already committed. The invariants judge the four \
+         correct nodes only: look for a state-machine-safety violation. A crash-fault-tolerant \
+         protocol is not enough when a node can lie: that is what PBFT is for.",
+    );
+    s.faults = FaultSchedule::new(vec![ScheduledFault {
+        at_ns: NANOS_PER_SEC,
+        fault: Fault::Byzantine { node: NodeId(0), strategy: Strategy::LieAboutState },
+    }]);
     v.push(busy_until_end(s));
 
     v

@@ -16,6 +16,7 @@ pub fn entry() -> ProtocolEntry {
     ProtocolEntry {
         name: "3pc",
         bugs: vec![],
+        byzantine_strategies: &[],
         scenarios,
         play: |scenario, world, choices| {
             let protocol = ThreePc::new(bank_of(scenario)?);

@@ -26,6 +26,7 @@ pub fn entry() -> ProtocolEntry {
     ProtocolEntry {
         name: "2pc",
         bugs: TwoPcBug::ALL.iter().map(|b| b.name()).collect(),
+        byzantine_strategies: &[],
         scenarios,
         play: |scenario, world, choices| {
             let bank = bank_of(scenario)?;

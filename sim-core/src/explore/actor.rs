@@ -501,7 +501,7 @@ impl<P: Explorable> ActorModel<P> {
         if state.failure.is_some() {
             return;
         }
-        let view = SystemView { states: &state.nodes, durables: &state.durables, changed, time: 0 };
+        let view = SystemView { states: &state.nodes, durables: &state.durables, changed, time: 0, byzantine: &[] };
         let protocol = &self.protocol;
         let monitor = &mut state.monitor;
         let failure = match catch_unwind(AssertUnwindSafe(|| protocol.check_invariants(monitor, &view))) {
