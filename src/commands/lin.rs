@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct LinArgs {
-    /// The history file (faultline JSON, Porcupine etcd log or kv, Jepsen EDN).
+    /// The history file (faultline JSON, Porcupine etcd log or kv, Jepsen EDN;
+    /// at most 128 MiB and 1,000,000 events, see `faultline --help`).
     pub history: PathBuf,
     /// The sequential model: register, cas-register, kv, set or queue
     /// [default: from the format; kv for JSON].
@@ -56,10 +57,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// Runs the subcommand; returns the process exit code.
 pub fn execute(args: &LinArgs) -> i32 {
     let path = args.history.display();
-    let bytes = match std::fs::read(&args.history) {
+    let bytes = match scenarios::input::read_limited(&args.history, "history", formats::MAX_HISTORY_BYTES) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("faultline lin: cannot read {path}: {e}");
+            eprintln!("faultline lin: {e}");
             return EXIT_BAD_INPUT;
         }
     };
