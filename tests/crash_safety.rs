@@ -94,14 +94,9 @@ fn one_kill(iteration: u64) {
     let seeds = format!("1..{}", 10 + splitmix(&mut rng) % 150);
     let delay = Duration::from_millis(splitmix(&mut rng) % 700);
     run_and_kill(
-        bin().args(["fuzz", "echo-double-pong", "raft-no-log-check", "--seeds", &seeds, "--jobs", "2", "--quiet"]).args([
-            "--json",
-            s(&results),
-            "--junit",
-            s(&junit),
-            "--out",
-            s(&out),
-        ]),
+        bin()
+            .args(["fuzz", "echo-double-pong", "raft-no-log-check", "--seeds", &seeds, "--jobs", "2", "--quiet"])
+            .args(["--json", s(&results), "--junit", s(&junit), "--out", s(&out)]),
         delay,
     );
     check_outputs(iteration, &out, &results, &junit);

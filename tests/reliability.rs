@@ -64,7 +64,8 @@ const JSON_HISTORY: &str = "{\"process\": 0, \"type\": \"invoke\", \"f\": \"put\
 const ETCD: &str = "INFO  jepsen.util - 0\t:invoke\t:write\t1\nINFO  jepsen.util - 0\t:ok\t:write\t1\n";
 const KV: &str = "{:process 0, :type :invoke, :f :put, :key \"x\", :value \"a\"}\n\
                   {:process 0, :type :ok, :f :put, :key \"x\", :value \"a\", :time 5}\n";
-const EDN: &str = "{:process 0, :type :invoke, :f :write, :value 1}\n{:process 0, :type :ok, :f :write, :value 1, :time 5}\n";
+const EDN: &str =
+    "{:process 0, :type :invoke, :f :write, :value 1}\n{:process 0, :type :ok, :f :write, :value 1, :time 5}\n";
 
 /// A real repro file (echo's double-pong bug, seed 1), as text.
 fn repro_text() -> String {
@@ -122,7 +123,12 @@ fn truncated_files() {
     expect_refused("truncated", Kind::Scenario, cut(SCENARIO).as_bytes(), "EOF while parsing");
     expect_refused("truncated", Kind::JsonHistoryLin, cut(JSON_HISTORY).as_bytes(), ":2: EOF while parsing");
     expect_refused("truncated", Kind::JsonHistoryCausal, cut(JSON_HISTORY).as_bytes(), ":2: EOF while parsing");
-    expect_refused("truncated", Kind::PorcupineEtcd, b"INFO  jepsen.util - 0\t:invoke\n", "missing f (truncated line?)");
+    expect_refused(
+        "truncated",
+        Kind::PorcupineEtcd,
+        b"INFO  jepsen.util - 0\t:invoke\n",
+        "missing f (truncated line?)",
+    );
     expect_refused("truncated", Kind::PorcupineKv, cut(KV).as_bytes(), ":2: unterminated string");
     expect_refused("truncated", Kind::Edn, cut(EDN).as_bytes(), ":2: missing `}` (truncated line?)");
     expect_refused("truncated", Kind::Repro, repro[..repro.len() / 2].as_bytes(), "EOF while parsing");
@@ -386,7 +392,12 @@ fn bad_command_line_values() {
     {
         use std::os::unix::ffi::OsStrExt;
         let bad = std::ffi::OsStr::from_bytes(b"\xff\xfe");
-        let o = faultline(&[std::ffi::OsStr::new("run"), std::ffi::OsStr::new("echo-basic"), std::ffi::OsStr::new("--seed"), bad]);
+        let o = faultline(&[
+            std::ffi::OsStr::new("run"),
+            std::ffi::OsStr::new("echo-basic"),
+            std::ffi::OsStr::new("--seed"),
+            bad,
+        ]);
         let e = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{e}");
         assert!(e.contains("invalid UTF-8"), "{e}");

@@ -103,10 +103,7 @@ pub struct Event {
 }
 
 fn too_many_events() -> String {
-    format!(
-        "more than {} events: faultline judges histories up to that size",
-        crate::formats::MAX_HISTORY_EVENTS
-    )
+    format!("more than {} events: faultline judges histories up to that size", crate::formats::MAX_HISTORY_EVENTS)
 }
 
 /// A whole history, in real-time order.

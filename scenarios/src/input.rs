@@ -36,11 +36,7 @@ pub fn read_text_limited(path: &Path, what: &str, max_bytes: u64) -> Result<Stri
     String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-        format!(
-            "{what} {} is not UTF-8 text (line {line}, byte {})",
-            path.display(),
-            e.utf8_error().valid_up_to() + 1
-        )
+        format!("{what} {} is not UTF-8 text (line {line}, byte {})", path.display(), e.utf8_error().valid_up_to() + 1)
     })
 }
 
