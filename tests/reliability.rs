@@ -376,6 +376,8 @@ fn bad_command_line_values() {
         (&["run", "echo-basic", "--seed", "184467440737095516160000"], "number too large"),
         (&["run", "echo-basic", "--seed", "1", "--seed", "2"], "cannot be used multiple times"),
         (&["lin", "h.json", "--timeout=-5s"], "invalid duration `-5s`"),
+        (&["lin", "h.json", "--timeout", "3000000000000000h"], "above the limit of 10000h"),
+        (&["check", "2pc-model", "--time", "3000000000000000h"], "above the limit of 10000h"),
         (&["run", "echo-basic", "--time=-1s"], "not a duration"),
         (&["run", "echo-basic", "--colour", "red"], "unexpected argument '--colour'"),
         (&["fuzz", "echo-basic", "--seeds", "1..2", "--jobs", "100000000"], "--jobs: must be between 1 and 1024"),
