@@ -43,9 +43,11 @@ run_one() {
     if [ -d "$root/fuzz/seeds/$t" ]; then cp -n "$root/fuzz/seeds/$t"/* "$corpus"/ 2>/dev/null || true; fi
     local start=$(date +%s)
     set +e
-    # -timeout: an input taking 10 s is a hang; -rss_limit_mb: a memory blow-up.
+    # -timeout: an input taking 60 s is a hang (wall clock: a niced fuzzer on a
+    # busy machine can be starved for seconds, so 10 s gave false alarms);
+    # -rss_limit_mb: a memory blow-up.
     nice -n "$nice_level" "$bin_dir/$t" "$corpus" -artifact_prefix="$root/fuzz/artifacts/$t/" \
-        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 \
+        -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 \
         >"$logs/$t.log" 2>&1
     local rc=$?
     set -e
