@@ -121,8 +121,8 @@ fn one_kill(iteration: u64) -> (bool, bool) {
     check_outputs(iteration, &out, &results, &junit);
 
     // A report killed while rendering: the old file or none, never half.
-    let delay = Duration::from_millis(splitmix(&mut rng) % 400);
-    let report_killed = run_and_kill(bin().args(["report", "raft-lossy", "--seed", "1", "--html", s(&html)]), delay);
+    let delay = Duration::from_millis(splitmix(&mut rng) % 700);
+    let report_killed = run_and_kill(bin().args(["report", "raft-basic", "--seed", "1", "--html", s(&html)]), delay);
     if html.exists() {
         let page = std::fs::read_to_string(&html).unwrap();
         assert!(page.trim_end().ends_with("</html>"), "iteration {iteration}: a torn HTML report");
