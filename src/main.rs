@@ -3,20 +3,22 @@
 
 mod commands;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// faultline: a deterministic simulator and model checker for distributed protocols.
 ///
 /// Every run is named by a seed and replays bit for bit. Exit codes: 0 all
 /// checks held, 1 a violation was found (its repro written), 2 bad usage or
 /// bad input, 3 unknown (a budget ran out).
+const START: &str = "Start with:\n  faultline list --long\n  faultline run raft-basic --seed 1\n  faultline run raft-commit-old-term --seed 1   # a bug, caught\n  faultline replay faultline-out/<repro>.json";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "faultline",
     version,
     about,
     long_about,
-    after_help = "Start with:\n  faultline list --long\n  faultline run raft-basic --seed 1\n  faultline run raft-commit-old-term --seed 1   # a bug, caught\n  faultline replay faultline-out/<repro>.json"
+    after_help = START
 )]
 struct Cli {
     #[command(subcommand)]
@@ -49,7 +51,10 @@ enum Command {
 
 fn main() {
     restore_default_sigpipe();
-    let cli = Cli::parse();
+    // The limits section is built from the constants at run time.
+    let long_help = format!("{START}\n\n{}", commands::limits::help());
+    let matches = Cli::command().after_long_help(long_help).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let code = match &cli.command {
         Command::List(args) => commands::list::execute(args),
         Command::Run(args) => commands::run::execute(args),

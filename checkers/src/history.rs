@@ -102,6 +102,10 @@ pub struct Event {
     pub time: Option<u64>,
 }
 
+fn too_many_events() -> String {
+    format!("more than {} events: faultline judges histories up to that size", crate::formats::MAX_HISTORY_EVENTS)
+}
+
 /// A whole history, in real-time order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
@@ -167,6 +171,9 @@ impl History {
         if trimmed.starts_with('[') {
             let events: Vec<Event> =
                 serde_json::from_str(text).map_err(|e| HistoryError { line: e.line(), message: e.to_string() })?;
+            if events.len() > crate::formats::MAX_HISTORY_EVENTS {
+                return Err(HistoryError { line: 1, message: too_many_events() });
+            }
             history.events = events;
         } else {
             for (i, line) in text.lines().enumerate() {
@@ -176,6 +183,9 @@ impl History {
                 }
                 let event: Event =
                     serde_json::from_str(line).map_err(|e| HistoryError { line: i + 1, message: e.to_string() })?;
+                if history.events.len() == crate::formats::MAX_HISTORY_EVENTS {
+                    return Err(HistoryError { line: i + 1, message: too_many_events() });
+                }
                 history.events.push(event);
             }
         }

@@ -5,6 +5,7 @@
 pub mod bank_workload;
 pub mod campaign;
 pub mod catalog;
+pub mod input;
 pub mod judge;
 pub mod kv_client;
 pub mod liveness;

@@ -20,6 +20,9 @@ pub const FORMAT_VERSION: u32 = 2;
 /// The oldest format this faultline still replays.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
 pub const FAULTLINE_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The largest repro file read (bytes; a long tape takes room), refused by
+/// its size before reading.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -96,10 +99,19 @@ impl Repro {
     pub fn parse(text: &str) -> Result<Repro, ReproError> {
         let de = &mut serde_json::Deserializer::from_str(text);
         let repro: Repro = serde_path_to_error::deserialize(de).map_err(|e| {
+            // A file of another format or version may fail for that reason
+            // (a field added or renamed since): say so rather than only
+            // naming the field.
+            if let Some(why) = version_mismatch(text) {
+                return ReproError::CannotReplay(why);
+            }
             let path = e.path().to_string();
             ReproError::Invalid(format!("field `{path}`: {}", e.into_inner()))
         })?;
-        repro.scenario.validate().map_err(|e| ReproError::Invalid(format!("scenario: {e}")))?;
+        repro.scenario.validate().map_err(|e| match version_mismatch(text) {
+            Some(why) => ReproError::CannotReplay(format!("{why} (its scenario is invalid here: {e})")),
+            None => ReproError::Invalid(format!("scenario: {e}")),
+        })?;
         Ok(repro)
     }
 
@@ -118,6 +130,14 @@ impl Repro {
             )));
         }
         let now_hash = scenario_hash(&self.scenario);
+        if now_hash != self.scenario_hash && self.faultline_version != FAULTLINE_VERSION {
+            return Err(ReproError::CannotReplay(format!(
+                "the file was written by faultline {}, this is faultline {FAULTLINE_VERSION}, and the scenario \
+                 reads differently here (its hash is {now_hash}, the recorded hash is {}): a scenario field was \
+                 added or changed between versions, so this would be a different run",
+                self.faultline_version, self.scenario_hash
+            )));
+        }
         if now_hash != self.scenario_hash {
             return Err(ReproError::CannotReplay(format!(
                 "the scenario in the file was edited after the run was recorded (its hash is {now_hash}, \
@@ -145,6 +165,28 @@ impl Repro {
             ))
         };
         Ok(Replay { report, identical, explanation })
+    }
+}
+
+/// Why a file that failed to parse or validate may be from elsewhere: the
+/// versions it names, when they differ from this faultline's.
+fn version_mismatch(text: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Versions {
+        format_version: Option<serde_json::Value>,
+        faultline_version: Option<serde_json::Value>,
+    }
+    let v: Versions = serde_json::from_str(text).ok()?;
+    match (v.format_version, v.faultline_version) {
+        // A number of another format; a string or the like is just a type error.
+        (Some(f), _) if f.is_u64() && f != serde_json::json!(FORMAT_VERSION) => {
+            Some(format!("the file has repro format {f}, this faultline reads format {FORMAT_VERSION}"))
+        }
+        (_, Some(serde_json::Value::String(made_by))) if made_by != FAULTLINE_VERSION => Some(format!(
+            "the file was written by faultline {made_by}, this is faultline {FAULTLINE_VERSION}, \
+             whose repro fields differ"
+        )),
+        _ => None,
     }
 }
 

@@ -12,6 +12,17 @@ pub const MAX_NODES: usize = 64;
 pub const MAX_CLIENTS: usize = 256;
 pub const MAX_OPS_PER_CLIENT: u64 = 1_000_000;
 pub const MAX_EVENTS: u64 = 1_000_000_000;
+/// Keys (accounts, for the bank): some protocols allocate per key.
+pub const MAX_KEYS: usize = 10_000;
+/// Every time and duration (`*_ns`): one simulated week. Far above any
+/// useful run, far below where `u64` sums of times could overflow.
+pub const MAX_TIME_NS: u64 = 7 * 24 * 3600 * NANOS_PER_SEC;
+/// Explicit faults in `faults`.
+pub const MAX_FAULTS: usize = 100_000;
+/// Fault episodes the nemesis may draw: `(end_ns - start_ns) / interval_min_ns`.
+pub const MAX_NEMESIS_EPISODES: u64 = 100_000;
+/// The largest scenario file read (bytes), refused by its size before reading.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -174,6 +185,7 @@ impl Scenario {
 
     /// Checks every value is in range; the error names the field.
     pub fn validate(&self) -> Result<(), ScenarioError> {
+        self.validate_times()?;
         if self.nodes == 0 || self.nodes > MAX_NODES {
             return Err(err("nodes", format!("{} is out of range 1..={MAX_NODES}", self.nodes)));
         }
@@ -209,6 +221,9 @@ impl Scenario {
                 format!("{} is above the limit {MAX_OPS_PER_CLIENT}", w.ops_per_client),
             ));
         }
+        if w.keys > MAX_KEYS {
+            return Err(err("workload.keys", format!("{} is above the limit {MAX_KEYS}", w.keys)));
+        }
         if w.clients > 0 && w.keys == 0 {
             return Err(err("workload.keys", "at least one key is needed"));
         }
@@ -225,6 +240,19 @@ impl Scenario {
             return Err(err("workload.op_timeout_ns", "must be at least attempt_timeout_ns"));
         }
         self.nemesis.validate().map_err(|e| err("nemesis", e))?;
+        let n = &self.nemesis;
+        let episodes = n.end_ns.saturating_sub(n.start_ns) / n.interval_min_ns.max(1);
+        if !n.is_quiet() && episodes > MAX_NEMESIS_EPISODES {
+            return Err(err(
+                "nemesis.interval_min_ns",
+                format!(
+                    "{episodes} fault episodes between start_ns and end_ns is above the limit {MAX_NEMESIS_EPISODES}"
+                ),
+            ));
+        }
+        if self.faults.faults.len() > MAX_FAULTS {
+            return Err(err("faults", format!("{} faults is above the limit {MAX_FAULTS}", self.faults.faults.len())));
+        }
         self.faults.validate(self.nodes).map_err(|e| err("faults", e))?;
         self.faults
             .validate_strategies(&self.protocol, crate::registry::byzantine_strategies_of(&self.protocol))
@@ -244,5 +272,42 @@ impl Scenario {
             }
         }
         Ok(())
+    }
+
+    /// Every `*_ns` field, wherever it is nested (links, nemesis, faults,
+    /// clock offsets), is at most [`MAX_TIME_NS`] in size. Walking the JSON
+    /// form covers fields added later without a list to keep in step.
+    fn validate_times(&self) -> Result<(), ScenarioError> {
+        fn walk(value: &serde_json::Value, path: &str) -> Result<(), ScenarioError> {
+            match value {
+                serde_json::Value::Object(fields) => {
+                    for (key, v) in fields {
+                        let here = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                        let too_big = match v {
+                            serde_json::Value::Number(n) if key.ends_with("_ns") => n
+                                .as_u64()
+                                .map(|x| x > MAX_TIME_NS)
+                                .or_else(|| n.as_i64().map(|x| x.unsigned_abs() > MAX_TIME_NS))
+                                .unwrap_or(true),
+                            _ => false,
+                        };
+                        if too_big {
+                            return Err(err(
+                                &here,
+                                format!("{v} ns is above the limit {MAX_TIME_NS} ns (one simulated week)"),
+                            ));
+                        }
+                        walk(v, &here)?;
+                    }
+                    Ok(())
+                }
+                serde_json::Value::Array(items) => {
+                    items.iter().enumerate().try_for_each(|(i, v)| walk(v, &format!("{path}[{i}]")))
+                }
+                _ => Ok(()),
+            }
+        }
+        let value = serde_json::to_value(self).expect("scenarios serialize");
+        walk(&value, "")
     }
 }

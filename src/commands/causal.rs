@@ -21,7 +21,8 @@ pub enum LevelArg {
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct CausalArgs {
-    /// History file: faultline JSON (one event per line, or a JSON array).
+    /// History file: faultline JSON (one event per line, or a JSON array;
+    /// at most 128 MiB and 1,000,000 events, see `faultline --help`).
     pub history: PathBuf,
     /// Consistency level to decide.
     #[arg(long, value_enum, default_value = "all")]
@@ -41,10 +42,10 @@ pub const EXIT_BAD_INPUT: i32 = 2;
 
 pub fn execute(args: &CausalArgs) -> i32 {
     let path = args.history.as_path();
-    let text = match std::fs::read_to_string(path) {
+    let text = match scenarios::input::read_text_limited(path, "history", checkers::formats::MAX_HISTORY_BYTES) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: {}: cannot read: {e}", path.display());
+            eprintln!("error: {e}");
             return EXIT_BAD_INPUT;
         }
     };

@@ -17,6 +17,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The state budget when `--max-states` is not given: the visited table
+/// and frontier of this many states fit in a few GB.
+pub const DEFAULT_MAX_STATES: u64 = 20_000_000;
+
 #[derive(clap::Args, Debug, Clone)]
 pub struct CheckArgs {
     /// A model (`2pc-model`, `paxos-model`, `raft-actors`, ...; see --list) or a
@@ -29,7 +33,8 @@ pub struct CheckArgs {
     /// Do not expand states deeper than this (states on a path, the initial one counting 1).
     #[arg(long)]
     pub depth: Option<u64>,
-    /// Stop after this many unique states.
+    /// Stop after this many unique states (the verdict is then unknown, exit 3).
+    /// Without it, a budget of 20,000,000 states keeps memory bounded.
     #[arg(long)]
     pub max_states: Option<u64>,
     /// Stop after this much time (e.g. 30s, 10m): the verdict is then unknown.
@@ -156,7 +161,7 @@ pub fn execute(args: &CheckArgs) -> i32 {
             ExploreArg::Dfs => Strategy::Dfs,
         },
         max_depth: args.depth,
-        max_states: args.max_states,
+        max_states: Some(args.max_states.unwrap_or(DEFAULT_MAX_STATES)),
         time_limit: args.time,
         symmetry: args.symmetry,
         jobs: args.jobs,

@@ -18,6 +18,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+/// More worker threads than this is a typo, not a machine.
+const MAX_JOBS: usize = 1024;
+
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Examples:\n  faultline fuzz raft-no-log-check --seeds 1..1000 --jobs 2 --json results.jsonl --junit junit.xml\n  faultline fuzz raft-partition raft-crash-recovery --time 10m --swarm --shrink\n  faultline fuzz raft-lossy --seeds 0..100000 --shard $JOB_COMPLETION_INDEX/8 --json shard.jsonl\n  faultline merge shard-*.jsonl --junit junit.xml\n\nExit codes: 0 nothing found, 1 violations found (repros written), 2 bad usage, 130 interrupted with nothing found."
@@ -32,7 +35,7 @@ pub struct FuzzArgs {
     /// Wall-clock budget for the campaign (e.g. 90s, 10m, 8h); seeds start at 1 unless --seeds says otherwise.
     #[arg(long, value_parser = parse_duration_ns)]
     pub time: Option<u64>,
-    /// Worker threads (default: the number of CPUs). Never changes any run.
+    /// Worker threads, 1 to 1024 (default: the number of CPUs). Never changes any run.
     #[arg(long)]
     pub jobs: Option<usize>,
     /// Run only shard I of N (0-based): seeds start+I, start+I+N, ... The N shards partition the seeds.
@@ -100,8 +103,8 @@ pub fn execute(args: &FuzzArgs) -> i32 {
     if args.seeds.is_some_and(|s| s.end.is_none()) && args.time.is_none() {
         return bad_input("--seeds: an open-ended range (A..) needs a time budget (--time)");
     }
-    if args.jobs == Some(0) {
-        return bad_input("--jobs: must be at least 1");
+    if let Some(jobs) = args.jobs.filter(|&j| j == 0 || j > MAX_JOBS) {
+        return bad_input(format!("--jobs: must be between 1 and {MAX_JOBS}, got {jobs}"));
     }
     if args.stop_after == Some(0) {
         return bad_input("--stop-after: must be at least 1");

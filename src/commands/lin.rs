@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct LinArgs {
-    /// The history file (faultline JSON, Porcupine etcd log or kv, Jepsen EDN).
+    /// The history file (faultline JSON, Porcupine etcd log or kv, Jepsen EDN;
+    /// at most 128 MiB and 1,000,000 events, see `faultline --help`).
     pub history: PathBuf,
     /// The sequential model: register, cas-register, kv, set or queue
     /// [default: from the format; kv for JSON].
@@ -50,16 +51,24 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "h" => n * 3600.0,
         _ => return Err(bad()),
     };
-    Duration::try_from_secs_f64(seconds).map_err(|_| bad())
+    let duration = Duration::try_from_secs_f64(seconds).map_err(|_| bad())?;
+    // Beyond this, `now + duration` could overflow the clock (a panic).
+    if duration > MAX_WALL_DURATION {
+        return Err(format!("duration `{text}` is above the limit of 10000h"));
+    }
+    Ok(duration)
 }
+
+/// The longest wall-clock budget `--timeout` / `--time` accept: over a year.
+const MAX_WALL_DURATION: Duration = Duration::from_secs(10_000 * 3600);
 
 /// Runs the subcommand; returns the process exit code.
 pub fn execute(args: &LinArgs) -> i32 {
     let path = args.history.display();
-    let bytes = match std::fs::read(&args.history) {
+    let bytes = match scenarios::input::read_limited(&args.history, "history", formats::MAX_HISTORY_BYTES) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("faultline lin: cannot read {path}: {e}");
+            eprintln!("faultline lin: {e}");
             return EXIT_BAD_INPUT;
         }
     };
@@ -223,6 +232,9 @@ mod tests {
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
         for bad in ["", "10", "s", "ten s", "5 parsecs", "-1s"] {
             assert!(parse_duration(bad).unwrap_err().contains("invalid duration"), "{bad}");
+        }
+        for huge in ["10001h", "3000000000000000h"] {
+            assert!(parse_duration(huge).unwrap_err().contains("above the limit of 10000h"), "{huge}");
         }
     }
 

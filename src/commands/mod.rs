@@ -4,6 +4,7 @@
 pub mod causal;
 pub mod check;
 pub mod fuzz;
+pub mod limits;
 pub mod lin;
 pub mod list;
 pub mod merge;

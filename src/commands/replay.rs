@@ -21,12 +21,9 @@ pub struct ReplayArgs {
 
 pub fn execute(args: &ReplayArgs) -> i32 {
     let path = args.repro.display();
-    let text = match std::fs::read(&args.repro) {
-        Ok(b) => match String::from_utf8(b) {
-            Ok(t) => t,
-            Err(e) => return bad_input(format!("{path}: not UTF-8 (byte {})", e.utf8_error().valid_up_to())),
-        },
-        Err(e) => return bad_input(format!("cannot read {path}: {e}")),
+    let text = match scenarios::input::read_text_limited(&args.repro, "repro file", scenarios::repro::MAX_FILE_BYTES) {
+        Ok(t) => t,
+        Err(e) => return bad_input(e),
     };
     if ExploreRepro::looks_like(&text) {
         return explore_replay(args, &text);

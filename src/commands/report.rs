@@ -65,9 +65,7 @@ struct Source {
 }
 
 fn read_text(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    String::from_utf8(bytes)
-        .map_err(|e| format!("{}: not UTF-8 (byte {})", path.display(), e.utf8_error().valid_up_to()))
+    scenarios::input::read_text_limited(path, "repro or scenario file", scenarios::repro::MAX_FILE_BYTES)
 }
 
 fn from_repro(path: &Path, text: &str) -> Result<Source, String> {
@@ -214,7 +212,8 @@ fn write_file(path: &Path, bytes: &str) -> Result<(), String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create directory {}: {e}", dir.display()))?;
     }
-    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    // Atomic (temporary file, then rename): a killed report leaves the old file or none, never half a file.
+    scenarios::repro::write_atomic(path, bytes.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 pub fn execute(args: &ReportArgs) -> i32 {

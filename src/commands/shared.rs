@@ -20,11 +20,11 @@ pub fn load_scenario(name_or_path: &str) -> Result<Scenario, String> {
     }
     let looks_like_file = name_or_path.ends_with(".json") || name_or_path.contains('/') || name_or_path.contains('\\');
     if looks_like_file || std::path::Path::new(name_or_path).is_file() {
-        let text =
-            std::fs::read(name_or_path).map_err(|e| format!("cannot read scenario file `{name_or_path}`: {e}"))?;
-        let text = String::from_utf8(text).map_err(|e| {
-            format!("scenario file `{name_or_path}` is not UTF-8 (byte {})", e.utf8_error().valid_up_to())
-        })?;
+        let text = scenarios::input::read_text_limited(
+            std::path::Path::new(name_or_path),
+            "scenario file",
+            scenarios::scenario::MAX_FILE_BYTES,
+        )?;
         return Scenario::from_json(&text).map_err(|e| format!("scenario file `{name_or_path}`: {e}"));
     }
     let names: Vec<String> = registry::builtin().into_iter().map(|s| s.name).collect();

@@ -31,12 +31,9 @@ pub fn execute(args: &ShrinkArgs) -> i32 {
     if args.max_runs == 0 {
         return bad_input("--max-runs: must be at least 1");
     }
-    let text = match std::fs::read(&args.repro) {
-        Ok(b) => match String::from_utf8(b) {
-            Ok(t) => t,
-            Err(e) => return bad_input(format!("{path}: not UTF-8 (byte {})", e.utf8_error().valid_up_to())),
-        },
-        Err(e) => return bad_input(format!("cannot read {path}: {e}")),
+    let text = match scenarios::input::read_text_limited(&args.repro, "repro file", scenarios::repro::MAX_FILE_BYTES) {
+        Ok(t) => t,
+        Err(e) => return bad_input(e),
     };
     let repro = match Repro::parse(&text) {
         Ok(r) => r,

@@ -39,6 +39,15 @@ pub fn parse(text: &str) -> Result<Edn, String> {
     Ok(v)
 }
 
+/// A key as written, for error messages.
+fn describe(key: &Edn) -> String {
+    match key {
+        Edn::Keyword(k) => format!(":{k}"),
+        Edn::Str(s) => format!("{s:?}"),
+        other => format!("{other:?}"),
+    }
+}
+
 /// A digit first, or a sign then a digit.
 fn looks_numeric(t: &str) -> bool {
     let b = t.as_bytes();
@@ -91,7 +100,14 @@ impl Reader<'_> {
                 }
                 let mut it = items.into_iter();
                 let mut pairs = Vec::new();
+                // Keys by their debug form (`Edn` has floats, so no `Ord`).
+                let mut seen = std::collections::BTreeSet::new();
                 while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    // EDN forbids duplicate keys; taking either silently
+                    // would judge a history other than the one written.
+                    if !seen.insert(format!("{k:?}")) {
+                        return Err(format!("duplicate map key {}", describe(&k)));
+                    }
                     pairs.push((k, v));
                 }
                 Ok(Edn::Map(pairs))
@@ -222,5 +238,6 @@ mod tests {
         assert!(parse("{:a 1} x").is_err());
         assert!(parse("\"abc").is_err());
         assert!(parse(&"[".repeat(1000)).is_err());
+        assert_eq!(parse("{:f :read, :f :write}").unwrap_err(), "duplicate map key :f");
     }
 }

@@ -17,6 +17,9 @@ pub fn parse(text: &str) -> Result<(History, Vec<usize>), FormatError> {
             continue;
         }
         let event = parse_line(line).map_err(|message| FormatError { line: i + 1, message })?;
+        if history.events.len() == super::MAX_HISTORY_EVENTS {
+            return Err(super::too_many_events(i + 1));
+        }
         history.events.push(event);
         lines.push(i + 1);
     }

@@ -22,6 +22,9 @@ pub fn parse(text: &str, require_key: bool) -> Result<(History, Vec<usize>), For
         let err = |message| FormatError { line: i + 1, message };
         let map = edn::parse(line).map_err(err)?;
         if let Some(event) = to_event(&map, require_key).map_err(err)? {
+            if history.events.len() == super::MAX_HISTORY_EVENTS {
+                return Err(super::too_many_events(i + 1));
+            }
             history.events.push(event);
             lines.push(i + 1);
         }
@@ -71,8 +74,9 @@ fn to_event(map: &Edn, require_key: bool) -> Result<Option<Event>, String> {
         Some(v) => to_value(v)?,
     };
     let time = match map.get("time") {
+        None | Some(Edn::Nil) => None,
         Some(Edn::Int(t)) if *t >= 0 => Some(*t as u64),
-        _ => None,
+        Some(other) => return Err(format!(":time must be a non-negative integer, got {other:?}")),
     };
     Ok(Some(Event { process, kind, f, key, value, time }))
 }

@@ -95,6 +95,21 @@ impl FromStr for Format {
     }
 }
 
+/// The largest history file faultline reads (bytes); the CLI refuses a
+/// bigger file by its size, before reading it.
+pub const MAX_HISTORY_BYTES: u64 = 128 << 20;
+/// The most events a history may have: beyond this, parsing stops with an
+/// error at the line that went over, before memory grows further.
+pub const MAX_HISTORY_EVENTS: usize = 1_000_000;
+
+/// The error for the event at `line` that went over [`MAX_HISTORY_EVENTS`].
+fn too_many_events(line: usize) -> FormatError {
+    FormatError {
+        line,
+        message: format!("more than {MAX_HISTORY_EVENTS} events: faultline judges histories up to that size"),
+    }
+}
+
 /// A parse error at a 1-based line of the input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FormatError {
@@ -128,6 +143,12 @@ impl ParsedHistory {
 
 /// Parses `bytes` in `format`. Never panics on bad input.
 pub fn parse(bytes: &[u8], format: Format) -> Result<ParsedHistory, FormatError> {
+    if bytes.len() as u64 > MAX_HISTORY_BYTES {
+        return Err(FormatError {
+            line: 1,
+            message: format!("{} bytes is above the limit of {MAX_HISTORY_BYTES} bytes for a history", bytes.len()),
+        });
+    }
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let upto = &bytes[..e.valid_up_to()];
         FormatError {

@@ -254,9 +254,9 @@ impl Shared<'_> {
     /// Re-runs one saved repro of the regression corpus.
     fn run_corpus(&self, path: &Path) -> ResultLine {
         let name = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::input::read_text_limited(path, "repro", crate::repro::MAX_FILE_BYTES) {
             Ok(t) => t,
-            Err(e) => return corpus_error(&name, format!("cannot read: {e}")),
+            Err(e) => return corpus_error(&name, e),
         };
         let repro = match Repro::parse(&text) {
             Ok(r) => r,

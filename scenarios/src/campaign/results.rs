@@ -115,6 +115,7 @@ impl JsonLinesWriter {
             std::fs::File::create(path)?;
         }
         let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        drop_torn_last_line(path)?;
         Ok(JsonLinesWriter { file: std::sync::Mutex::new(file) })
     }
 
@@ -126,11 +127,40 @@ impl JsonLinesWriter {
     }
 }
 
+/// A campaign killed mid-write can leave a torn last line; appending after
+/// it would glue the next line onto it and corrupt both. Cut it off (the
+/// reader would skip it anyway) before appending.
+fn drop_torn_last_line(path: &Path) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::OpenOptions::new().read(true).write(true).open(path)?;
+    let mut end = file.metadata()?.len();
+    let mut first = true;
+    // Backwards in chunks: the file may be large, the torn line is short.
+    while end > 0 {
+        let start = end.saturating_sub(64 * 1024);
+        let mut chunk = vec![0; (end - start) as usize];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut chunk)?;
+        if first && chunk.last() == Some(&b'\n') {
+            return Ok(());
+        }
+        first = false;
+        if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
+            return file.set_len(start + i as u64 + 1);
+        }
+        end = start;
+    }
+    file.set_len(0)
+}
+
+/// The largest results file `merge` reads (bytes), refused by its size.
+pub const MAX_RESULTS_BYTES: u64 = 256 << 20;
+
 /// Reads a results file. A malformed line is an error naming the file and
 /// line, except a torn last line (a campaign killed mid-write), which is
 /// skipped with a warning.
 pub fn read_results(path: &Path) -> Result<(Vec<ResultLine>, Vec<String>), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read results file `{}`: {e}", path.display()))?;
+    let bytes = crate::input::read_limited(path, "results file", MAX_RESULTS_BYTES)?;
     let text = String::from_utf8_lossy(&bytes);
     parse_results(&text, &path.display().to_string())
 }
