@@ -8,11 +8,21 @@
 
 use scenarios::{registry, run, RunOptions, Scenario, Verdict};
 use sim_core::{
-    ChoiceSource, Choices, ClockModel, Delay, Fault, FaultSchedule, LinkModel, NodeId, Ratio, ScheduledFault, Stream,
+    Adversary, ChoiceSource, Choices, ClockModel, Delay, Fault, FaultSchedule, LinkModel, NodeId, Ratio, ScheduledFault, Strategy, Stream,
     TraceLevel, NANOS_PER_MILLI,
 };
 
 const S: Stream = Stream::Workload;
+
+/// The strategies every protocol accepts (protocol-defined ones are not drawn).
+const GENERIC_STRATEGIES: [Strategy; 6] = [
+    Strategy::Silent,
+    Strategy::Equivocate,
+    Strategy::Replay,
+    Strategy::Corrupt,
+    Strategy::Forge,
+    Strategy::LieAboutState,
+];
 
 fn pick<'a, T>(c: &mut Choices, items: &'a [T]) -> &'a T {
     &items[c.index(S, items.len())]
@@ -45,6 +55,14 @@ fn link(c: &mut Choices) -> LinkModel {
         reorder: if fifo { Ratio::new(0, 1) } else { ratio(c) },
         reorder_delay_max_ns: ms(c, 100),
         fifo,
+        adversary: c.chance(S, Ratio::new(1, 4)).then(|| Adversary {
+            drop: ratio(c),
+            delay: ratio(c),
+            delay_max_ns: ms(c, 100),
+            replay: ratio(c),
+            corrupt: ratio(c),
+            forge: ratio(c),
+        }),
     }
 }
 
@@ -54,7 +72,8 @@ fn nodes(c: &mut Choices, n: usize) -> Vec<NodeId> {
 
 fn fault(c: &mut Choices, n: usize) -> Fault {
     let node = NodeId(c.draw(S, n as u64) as u32);
-    match c.draw(S, 11) {
+    match c.draw(S, 12) {
+        11 => Fault::Byzantine { node, strategy: pick(c, &GENERIC_STRATEGIES).clone() },
         0 => Fault::Crash { node },
         1 => Fault::Recover { node },
         2 => Fault::CrashLeader,

@@ -199,7 +199,7 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
             ScheduleStep::Deliver { from, to, payload } => {
                 let to_id = self.node_in_range(*to)?;
                 match self.take_message(from, to_id, *payload).ok_or_else(|| missing(from, *to, *payload))? {
-                    Event::Deliver { from, to, msg, send, payload } => self.deliver(from, to, msg, send, payload),
+                    Event::Deliver { from, to, msg, send, payload, auth } => self.deliver(from, to, msg, send, payload, auth),
                     Event::Request { client, node, request, send, payload } => {
                         self.deliver_request(client, node, request, send, payload)
                     }
@@ -225,10 +225,16 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
                 let to_id = self.node_in_range(*to)?;
                 let event = self.take_message(from, to_id, *payload).ok_or_else(|| missing(from, *to, *payload))?;
                 let (copy, send) = match &event {
-                    Event::Deliver { from, to, msg, send, payload } => {
+                    Event::Deliver { from, to, msg, send, payload, auth } => {
                         self.inflight[from.index() * self.config.nodes + to.index()] += 1;
-                        let copy =
-                            Event::Deliver { from: *from, to: *to, msg: msg.clone(), send: *send, payload: *payload };
+                        let copy = Event::Deliver {
+                            from: *from,
+                            to: *to,
+                            msg: msg.clone(),
+                            send: *send,
+                            payload: *payload,
+                            auth: auth.clone(),
+                        };
                         (copy, *send)
                     }
                     Event::Request { client, node, request, send, payload } => {
