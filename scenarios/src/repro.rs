@@ -179,8 +179,10 @@ fn version_mismatch(text: &str) -> Option<String> {
     let v: Versions = serde_json::from_str(text).ok()?;
     match (v.format_version, v.faultline_version) {
         // A number of another format; a string or the like is just a type error.
-        (Some(f), _) if f.is_u64() && f != serde_json::json!(FORMAT_VERSION) => {
-            Some(format!("the file has repro format {f}, this faultline reads format {FORMAT_VERSION}"))
+        (Some(f), _) if f.as_u64().is_some_and(|f| !(OLDEST_FORMAT_VERSION as u64..=FORMAT_VERSION as u64).contains(&f)) => {
+            Some(format!(
+                "the file has repro format {f}, this faultline reads formats {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}"
+            ))
         }
         (_, Some(serde_json::Value::String(made_by))) if made_by != FAULTLINE_VERSION => Some(format!(
             "the file was written by faultline {made_by}, this is faultline {FAULTLINE_VERSION}, \

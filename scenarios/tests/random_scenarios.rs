@@ -8,8 +8,8 @@
 
 use scenarios::{registry, run, RunOptions, Scenario, Verdict};
 use sim_core::{
-    Adversary, ChoiceSource, Choices, ClockModel, Delay, Fault, FaultSchedule, LinkModel, NodeId, Ratio, ScheduledFault, Strategy, Stream,
-    TraceLevel, NANOS_PER_MILLI,
+    Adversary, ChoiceSource, Choices, ClockModel, Delay, Fault, FaultSchedule, LinkModel, NodeId, Ratio,
+    ScheduledFault, Strategy, Stream, TraceLevel, NANOS_PER_MILLI,
 };
 
 const S: Stream = Stream::Workload;

@@ -17,15 +17,19 @@ fn parse(v: &serde_json::Value) -> Result<Repro, ReproError> {
 #[test]
 fn another_format_is_named_even_when_its_fields_no_longer_parse() {
     let mut v = repro_json();
-    v["format_version"] = 2.into();
-    v["added_in_format_2"] = true.into();
+    v["format_version"] = 3.into();
+    v["added_in_format_3"] = true.into();
     let e = parse(&v).unwrap_err();
-    assert_eq!(e, ReproError::CannotReplay("the file has repro format 2, this faultline reads format 1".into()), "{e}");
+    assert_eq!(
+        e,
+        ReproError::CannotReplay("the file has repro format 3, this faultline reads formats 1 to 2".into()),
+        "{e}"
+    );
     // Parsable but of another format: refused at replay, with the same reason.
     let mut v = repro_json();
-    v["format_version"] = 2.into();
+    v["format_version"] = 3.into();
     let e = parse(&v).unwrap().replay(TraceLevel::HashOnly).unwrap_err().to_string();
-    assert!(e.contains("repro format 2, this faultline reads format 1"), "{e}");
+    assert!(e.contains("repro format 3, this faultline reads formats 1 to 2"), "{e}");
 }
 
 #[test]

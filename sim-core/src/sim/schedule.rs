@@ -199,7 +199,9 @@ impl<P: Protocol, W: Workload<P>> Simulator<P, W> {
             ScheduleStep::Deliver { from, to, payload } => {
                 let to_id = self.node_in_range(*to)?;
                 match self.take_message(from, to_id, *payload).ok_or_else(|| missing(from, *to, *payload))? {
-                    Event::Deliver { from, to, msg, send, payload, auth } => self.deliver(from, to, msg, send, payload, auth),
+                    Event::Deliver { from, to, msg, send, payload, auth } => {
+                        self.deliver(from, to, msg, send, payload, auth)
+                    }
                     Event::Request { client, node, request, send, payload } => {
                         self.deliver_request(client, node, request, send, payload)
                     }
