@@ -131,7 +131,7 @@ fn truncated_files() {
     );
     expect_refused("truncated", Kind::PorcupineKv, cut(KV).as_bytes(), ":2: unterminated string");
     expect_refused("truncated", Kind::Edn, cut(EDN).as_bytes(), ":2: missing `}` (truncated line?)");
-    expect_refused("truncated", Kind::Repro, repro[..repro.len() / 2].as_bytes(), "EOF while parsing");
+    expect_refused("truncated", Kind::Repro, &repro.as_bytes()[..repro.len() / 2], "EOF while parsing");
     expect_refused("truncated", Kind::Repro, b"", "EOF while parsing");
 }
 
