@@ -131,7 +131,7 @@ fn truncated_files() {
     );
     expect_refused("truncated", Kind::PorcupineKv, cut(KV).as_bytes(), ":2: unterminated string");
     expect_refused("truncated", Kind::Edn, cut(EDN).as_bytes(), ":2: missing `}` (truncated line?)");
-    expect_refused("truncated", Kind::Repro, repro[..repro.len() / 2].as_bytes(), "EOF while parsing");
+    expect_refused("truncated", Kind::Repro, &repro.as_bytes()[..repro.len() / 2], "EOF while parsing");
     expect_refused("truncated", Kind::Repro, b"", "EOF while parsing");
 }
 
@@ -181,6 +181,27 @@ fn huge_numbers() {
         SCENARIO.replace("\"sync_delay_ns\": 0", "\"sync_delay_ns\": 18446744073709551615").as_bytes(),
         "field `sync_delay_ns`: 18446744073709551615 ns is above the limit",
     );
+    // Sizes that would allocate or loop in proportion: keys (accounts),
+    // nemesis episodes (a schedule entry each), a clock offset.
+    for (from, to, expected) in [
+        (
+            r#""workload": {"clients": 0}"#,
+            r#""workload": {"clients": 1, "keys": 4000000000}"#,
+            "field `workload.keys`: 4000000000 is above",
+        ),
+        (
+            r#""nodes": 3"#,
+            r#""nodes": 3, "nemesis": {"crash": true, "interval_min_ns": 1, "end_ns": 600000000000}"#,
+            "599000000000 fault episodes between start_ns and end_ns is above the limit 100000",
+        ),
+        (
+            r#""nodes": 3"#,
+            r#""nodes": 3, "faults": [{"at_ns": 1, "fault": "clock-skew", "node": 0, "clock": {"offset_ns": -9223372036854775808}}]"#,
+            "field `faults[0].clock.offset_ns`: -9223372036854775808 ns is above the limit",
+        ),
+    ] {
+        expect_refused("huge numbers", Kind::Scenario, SCENARIO.replace(from, to).as_bytes(), expected);
+    }
     let history = JSON_HISTORY.replacen("\"process\": 0", &format!("\"process\": {big}"), 1);
     expect_refused("huge numbers", Kind::JsonHistoryLin, history.as_bytes(), ":1: invalid type: floating point");
     expect_refused("huge numbers", Kind::JsonHistoryCausal, history.as_bytes(), ":1: invalid type: floating point");
