@@ -97,3 +97,8 @@ fn bug_small_quorum_is_caught() {
 fn bug_skip_request_check_is_caught() {
     assert_caught("pbft-skip-request-check", &["validity"]);
 }
+
+#[test]
+fn bug_trust_new_view_is_caught() {
+    assert_caught("pbft-trust-new-view", &["agreement", "linearizability"]);
+}
