@@ -44,7 +44,7 @@ fn correct_pbft_holds_within_the_fault_bound() {
 }
 
 #[test]
-#[ignore = "500 seeds of each of 15 scenarios: about 7 minutes in release on 2 cores"]
+#[ignore = "500 seeds of each of 15 scenarios: 7 to 11 minutes in release on 2 cores"]
 fn correct_pbft_holds_within_the_fault_bound_500_seeds() {
     for name in within_the_bound() {
         assert_clean(&name, 500);
