@@ -44,7 +44,7 @@ fn correct_pbft_holds_within_the_fault_bound() {
 }
 
 #[test]
-#[ignore = "500 seeds of each of 15 scenarios: about 7 minutes in release on 2 cores"]
+#[ignore = "500 seeds of each of 15 scenarios: 7 to 11 minutes in release on 2 cores"]
 fn correct_pbft_holds_within_the_fault_bound_500_seeds() {
     for name in within_the_bound() {
         assert_clean(&name, 500);
@@ -96,4 +96,9 @@ fn bug_small_quorum_is_caught() {
 #[test]
 fn bug_skip_request_check_is_caught() {
     assert_caught("pbft-skip-request-check", &["validity"]);
+}
+
+#[test]
+fn bug_trust_new_view_is_caught() {
+    assert_caught("pbft-trust-new-view", &["agreement", "linearizability"]);
 }

@@ -236,5 +236,22 @@ fn scenarios() -> Vec<Scenario> {
     s.faults = byzantine(&[0], "corrupt");
     v.push(s);
 
+    let mut s = pbft(
+        "pbft-trust-new-view",
+        4,
+        "Bug trust-new-view: backups enter a new view without checking its proofs",
+        "Backups must check a NEW-VIEW's 2f+1 view-change messages and recompute its pre-prepares O. \
+         This variant takes O on trust. Replica 1 equivocates, and the nemesis isolates primaries so \
+         that replica 1 leads view 1 (and every fourth view): it sends half of the replicas an O with \
+         sequence numbers swapped in pairs. A request that already committed at some correct replicas \
+         at one sequence number then executes at another elsewhere: an agreement violation.",
+    );
+    s.bug = Some("trust-new-view".into());
+    s.faults = byzantine(&[1], "equivocate");
+    s.nemesis =
+        Nemesis { isolate_leader: true, start_ns: NANOS_PER_SEC / 2, end_ns: 4 * NANOS_PER_SEC, ..Nemesis::default() };
+    s.workload.ops_per_client = 100_000;
+    v.push(s);
+
     v
 }
