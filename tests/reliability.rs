@@ -137,7 +137,9 @@ fn truncated_files() {
 
 #[test]
 fn wrong_types() {
-    let repro = repro_text().replacen("\"format_version\": 1", "\"format_version\": \"one\"", 1);
+    let mut repro: serde_json::Value = serde_json::from_str(&repro_text()).unwrap();
+    repro["format_version"] = "one".into();
+    let repro = serde_json::to_string_pretty(&repro).unwrap();
     expect_refused(
         "wrong types",
         Kind::Scenario,
