@@ -97,21 +97,7 @@ impl KvClients {
         }
         let seq = self.clients[c].next_seq;
         self.clients[c].next_seq += 1;
-        let total = self.spec.get_weight as u64 + self.spec.put_weight as u64 + self.spec.append_weight as u64;
-        let pick = ctx.random(total);
-        let key = format!("k{}", ctx.random(self.spec.keys as u64));
-        let value = format!("c{}.{}", client.0, seq);
-        let command = if pick < self.spec.get_weight as u64 {
-            KvCommand::Get { key }
-        } else if pick < (self.spec.get_weight + self.spec.put_weight) as u64 {
-            KvCommand::Put { key, value }
-        } else {
-            KvCommand::Append { key, value }
-        };
-        let input = match &command {
-            KvCommand::Get { .. } => Value::Nil,
-            KvCommand::Put { value, .. } | KvCommand::Append { value, .. } => Value::Str(value.clone()),
-        };
+        let (command, input) = next_command(&self.spec, client, seq, &mut |bound| ctx.random(bound));
         self.record(client, EventType::Invoke, &command, input, ctx.now());
         let cmd = command.clone();
         ctx.invoke(client, stable_hash(&command), || format!("invoke {cmd:?}"));
@@ -239,4 +225,32 @@ impl<P: Protocol<Request = KvRequest, Response = KvReply>> Workload<P> for KvCli
             }
         }
     }
+}
+
+/// Draws a client's next operation: its kind by the spec's weights, then its
+/// key. The value names the client and the operation's sequence number, so
+/// every written value is unique (which keeps linearizability checks sharp).
+/// Returns the command and the history's input value for it.
+pub(crate) fn next_command(
+    spec: &WorkloadSpec,
+    client: ClientId,
+    seq: u64,
+    random: &mut dyn FnMut(u64) -> u64,
+) -> (KvCommand, Value) {
+    let total = spec.get_weight as u64 + spec.put_weight as u64 + spec.append_weight as u64;
+    let pick = random(total);
+    let key = format!("k{}", random(spec.keys as u64));
+    let value = format!("c{}.{}", client.0, seq);
+    let command = if pick < spec.get_weight as u64 {
+        KvCommand::Get { key }
+    } else if pick < (spec.get_weight + spec.put_weight) as u64 {
+        KvCommand::Put { key, value }
+    } else {
+        KvCommand::Append { key, value }
+    };
+    let input = match &command {
+        KvCommand::Get { .. } => Value::Nil,
+        KvCommand::Put { value, .. } | KvCommand::Append { value, .. } => Value::Str(value.clone()),
+    };
+    (command, input)
 }

@@ -12,6 +12,7 @@
 //! `info` (unknown outcome). Written values are unique (`c<client>.<seq>`),
 //! as in [`crate::kv_client`], whose history format this follows.
 
+use crate::kv_client::next_command;
 use crate::scenario::WorkloadSpec;
 use checkers::{Event, EventType, History, Value};
 use protocols::kv::{KvCommand, KvRequest, RequestId};
@@ -90,21 +91,7 @@ impl PbftClients {
         }
         let seq = self.clients[c].next_seq;
         self.clients[c].next_seq += 1;
-        let total = self.spec.get_weight as u64 + self.spec.put_weight as u64 + self.spec.append_weight as u64;
-        let pick = ctx.random(total);
-        let key = format!("k{}", ctx.random(self.spec.keys as u64));
-        let value = format!("c{}.{}", client.0, seq);
-        let command = if pick < self.spec.get_weight as u64 {
-            KvCommand::Get { key }
-        } else if pick < (self.spec.get_weight + self.spec.put_weight) as u64 {
-            KvCommand::Put { key, value }
-        } else {
-            KvCommand::Append { key, value }
-        };
-        let input = match &command {
-            KvCommand::Get { .. } => Value::Nil,
-            KvCommand::Put { value, .. } | KvCommand::Append { value, .. } => Value::Str(value.clone()),
-        };
+        let (command, input) = next_command(&self.spec, client, seq, &mut |bound| ctx.random(bound));
         self.record(client, EventType::Invoke, &command, input, ctx.now());
         let cmd = command.clone();
         ctx.invoke(client, stable_hash(&command), || format!("invoke {cmd:?}"));
