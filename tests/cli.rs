@@ -243,3 +243,15 @@ fn check_dot_writes_the_state_graph_of_a_small_model_and_refuses_a_large_one() {
     assert_eq!(big.status.code(), Some(2));
     assert!(stderr(&big).contains("--dot: the state graph has more than 5000 states"), "{}", stderr(&big));
 }
+
+#[test]
+fn adversarial_runs_count_byzantine_actions_and_rejections_and_honest_runs_do_not() {
+    let o = faultline(&["run", "pbft-byzantine-replica-forge", "--seed", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let line = stdout(&o).lines().find(|l| l.starts_with("byzantine")).map(str::to_string);
+    let line = line.unwrap_or_else(|| panic!("no byzantine line in:\n{}", stdout(&o)));
+    let numbers: Vec<u64> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    assert!(numbers.len() == 2 && numbers[0] > 0 && numbers[1] > 0, "{line}");
+    let honest = faultline(&["run", "raft-basic", "--seed", "1"]);
+    assert!(!stdout(&honest).contains("byzantine"), "{}", stdout(&honest));
+}

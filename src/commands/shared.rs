@@ -87,6 +87,13 @@ pub fn print_report(report: &RunReport, repro: Option<&str>) {
         st.messages_dropped,
         st.messages_duplicated
     );
+    // Only adversarial worlds have these; honest runs print as they always did.
+    if st.messages_rejected > 0 || st.byzantine_actions > 0 {
+        println!(
+            "byzantine   {} Byzantine actions, {} messages rejected (forged or corrupted)",
+            st.byzantine_actions, st.messages_rejected
+        );
+    }
     if !report.history.is_empty() {
         let ok = report.history.events.iter().filter(|e| e.kind == checkers::EventType::Ok).count();
         let info = report.history.events.iter().filter(|e| e.kind == checkers::EventType::Info).count();
