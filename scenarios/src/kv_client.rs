@@ -40,11 +40,15 @@ pub struct KvClients {
 }
 
 /// Timer tokens carry (sequence, attempt) so stale timers are recognised.
-fn token(seq: u64, attempt: u64, kind: u64) -> u64 {
+pub(crate) fn token(seq: u64, attempt: u64, kind: u64) -> u64 {
     (seq << 24) | ((attempt & 0x3f_ffff) << 2) | kind
 }
-const TIMER_NEXT_OP: u64 = 0;
-const TIMER_ATTEMPT: u64 = 1;
+/// The inverse of [`token`]: (kind, sequence, attempt modulo 2^22).
+pub(crate) fn untoken(tok: u64) -> (u64, u64, u64) {
+    (tok & 3, tok >> 24, (tok >> 2) & 0x3f_ffff)
+}
+pub(crate) const TIMER_NEXT_OP: u64 = 0;
+pub(crate) const TIMER_ATTEMPT: u64 = 1;
 const TIMER_RETRY: u64 = 2;
 /// After a "not leader" with no hint (say, during an election), a client
 /// waits this long before asking another node, instead of spinning.
@@ -184,9 +188,7 @@ impl<P: Protocol<Request = KvRequest, Response = KvReply>> Workload<P> for KvCli
 
     fn on_timer(&mut self, client: ClientId, tok: u64, ctx: &mut ClientCtx<'_, P>) {
         let c = client.index();
-        let kind = tok & 3;
-        let seq = tok >> 24;
-        let attempt = (tok >> 2) & 0x3f_ffff;
+        let (kind, seq, attempt) = untoken(tok);
         if kind == TIMER_NEXT_OP {
             if self.clients[c].pending.is_none() && !self.clients[c].finished && self.clients[c].next_seq == seq {
                 self.start_next(client, ctx);

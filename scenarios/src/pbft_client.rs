@@ -12,7 +12,7 @@
 //! `info` (unknown outcome). Written values are unique (`c<client>.<seq>`),
 //! as in [`crate::kv_client`], whose history format this follows.
 
-use crate::kv_client::next_command;
+use crate::kv_client::{next_command, token, untoken, TIMER_ATTEMPT, TIMER_NEXT_OP};
 use crate::scenario::WorkloadSpec;
 use checkers::{Event, EventType, History, Value};
 use protocols::kv::{KvCommand, KvRequest, RequestId};
@@ -45,13 +45,6 @@ pub struct PbftClients {
     history: History,
     completed_ops: u64,
 }
-
-/// Timer tokens carry (sequence, attempt) so stale timers are recognised.
-fn token(seq: u64, attempt: u64, kind: u64) -> u64 {
-    (seq << 24) | ((attempt & 0x3f_ffff) << 2) | kind
-}
-const TIMER_NEXT_OP: u64 = 0;
-const TIMER_ATTEMPT: u64 = 1;
 
 impl PbftClients {
     pub fn new(spec: WorkloadSpec) -> Self {
@@ -152,9 +145,7 @@ impl Workload<Pbft> for PbftClients {
 
     fn on_timer(&mut self, client: ClientId, tok: u64, ctx: &mut ClientCtx<'_, Pbft>) {
         let c = client.index();
-        let kind = tok & 3;
-        let seq = tok >> 24;
-        let attempt = (tok >> 2) & 0x3f_ffff;
+        let (kind, seq, attempt) = untoken(tok);
         if kind == TIMER_NEXT_OP {
             if self.clients[c].pending.is_none() && !self.clients[c].finished && self.clients[c].next_seq == seq {
                 self.start_next(client, ctx);
